@@ -1,0 +1,156 @@
+/**
+ * Every setting of Workplace PKI, read from the environment and validated once.
+ *
+ * Nothing else in the project reads `process.env`. Each default is an "embedded default":
+ * with nothing configured, `npm start` runs a local engine, an embedded PostgreSQL and a mail
+ * capture folder. Each gives way to configuration to run against existing services.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The project's root folder (where package.json lives). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.string().url().optional())
+  .optional();
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  /** Folder for local state: embedded PostgreSQL data, captured mail, the engine's log. Default `<project>/data`. */
+  DATA_DIR: z.string().default(path.join(PROJECT_ROOT, 'data')),
+
+  /**
+   * PostgreSQL connection string, e.g. `postgres://user:pass@host:5432/db`.
+   * Unset: an embedded PostgreSQL is started with its data under `DATA_DIR/postgres`.
+   */
+  DATABASE_URL: optionalUrl,
+  /** Port of the embedded PostgreSQL (used only when DATABASE_URL is unset). Default 54329. */
+  EMBEDDED_PG_PORT: port.default(54329),
+  /** Size of the application's connection pool. Default 10. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+
+  /**
+   * SMTP server, e.g. `smtp://user:pass@mail.example.com:587`.
+   * Unset: messages are written as .eml files to `DATA_DIR/mail` (path printed at start).
+   */
+  SMTP_URL: optionalUrl,
+  /** Sender address of every email. */
+  MAIL_FROM: z.string().min(3).default('Workplace PKI <workplace-pki@localhost>'),
+
+  /** Port of the operator and admin API. Default 3000; 0 picks a free port (tests). */
+  PORT: port.default(3000),
+  /** Base URL under which users reach the API (links in emails, CRL distribution point). Default http://localhost:PORT. */
+  PUBLIC_URL: optionalUrl,
+
+  /** Camunda 8.9 patch release resolved from Maven Central for the local engine. */
+  CAMUNDA_VERSION: z
+    .string()
+    .regex(/^8\.9\.\d+$/, 'CAMUNDA_VERSION must be a Camunda 8.9 patch release such as 8.9.21')
+    .default('8.9.21'),
+  /** Where the Camunda distribution is unpacked and run (outside the repository). Default ~/.cache/workplace-pki/camunda. */
+  CAMUNDA_CACHE_DIR: z.string().default(path.join(os.homedir(), '.cache', 'workplace-pki', 'camunda')),
+  /** Maximum heap of the local engine's JVM. Camunda can hang below ~2 GB. Default 3g. */
+  CAMUNDA_HEAP: z.string().regex(/^\d+[mg]$/).default('3g'),
+  /**
+   * Whether `npm start` and the tests start the local engine from `camunda-local/`.
+   * Default: yes, unless ZEEBE_REST_ADDRESS points at an existing cluster.
+   */
+  CAMUNDA_LOCAL_ENGINE: z.enum(['true', 'false']).optional(),
+
+  /** REST API v2 of the Orchestration Cluster. Default http://localhost:8080. */
+  ZEEBE_REST_ADDRESS: optionalUrl,
+  /** gRPC gateway, used by the job workers. Default grpc://localhost:26500. */
+  ZEEBE_GRPC_ADDRESS: z.string().default('grpc://localhost:26500'),
+  /** How the workers authenticate: BASIC (local engine, authorizations on), OAUTH (SaaS / Identity) or NONE. */
+  CAMUNDA_AUTH_STRATEGY: z.enum(['BASIC', 'OAUTH', 'NONE']).default('BASIC'),
+  /** Technical user of the workers and the API (BASIC). Default the local admin `demo`. */
+  CAMUNDA_BASIC_AUTH_USERNAME: z.string().default('demo'),
+  /** Its password. Never logged. */
+  CAMUNDA_BASIC_AUTH_PASSWORD: z.string().default('demo'),
+  /** Tasklist web app, for links in emails. Default ZEEBE_REST_ADDRESS/tasklist. */
+  TASKLIST_URL: optionalUrl,
+  /** Operate web app. Default ZEEBE_REST_ADDRESS/operate. */
+  OPERATE_URL: optionalUrl,
+
+  /**
+   * Key that encrypts the built-in CA's private keys and pending PKCS#12 files at rest:
+   * 32 bytes, base64 or hex. Unset: one is generated on first start and kept in
+   * `DATA_DIR/ca-master.key` (fine for a demo; set it from a secret store in production).
+   */
+  CA_MASTER_KEY: z.string().optional(),
+  /** Common name prefix of the built-in root and issuing CA. */
+  CA_NAME: z.string().min(1).max(64).default('Workplace PKI'),
+  /** Minutes a one-time secret link (PKCS#12, EAB credentials, SCEP challenge) stays usable. Default 60. */
+  SECRET_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  dataDir: string;
+  database: { url?: string; embeddedPort: number; poolSize: number };
+  mail: { smtpUrl?: string; from: string; captureDir: string };
+  api: { port: number; publicUrl: string };
+  camunda: {
+    version: string;
+    cacheDir: string;
+    heap: string;
+    startLocalEngine: boolean;
+    restAddress: string;
+    grpcAddress: string;
+    authStrategy: 'BASIC' | 'OAUTH' | 'NONE';
+    username: string;
+    password: string;
+    tasklistUrl: string;
+    operateUrl: string;
+  };
+  ca: { masterKey?: string; name: string };
+  secretLinkTtlMinutes: number;
+}
+
+/** Thrown when the environment holds a value that cannot be used; lists every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration from `env` (default `process.env`). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const restAddress = (c.ZEEBE_REST_ADDRESS ?? 'http://localhost:8080').replace(/\/$/, '');
+  const startLocalEngine =
+    c.CAMUNDA_LOCAL_ENGINE !== undefined ? c.CAMUNDA_LOCAL_ENGINE === 'true' : c.ZEEBE_REST_ADDRESS === undefined;
+  return Object.freeze({
+    dataDir: c.DATA_DIR,
+    database: { url: c.DATABASE_URL, embeddedPort: c.EMBEDDED_PG_PORT, poolSize: c.DATABASE_POOL_SIZE },
+    mail: { smtpUrl: c.SMTP_URL, from: c.MAIL_FROM, captureDir: path.join(c.DATA_DIR, 'mail') },
+    api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') },
+    camunda: {
+      version: c.CAMUNDA_VERSION,
+      cacheDir: c.CAMUNDA_CACHE_DIR,
+      heap: c.CAMUNDA_HEAP,
+      startLocalEngine,
+      restAddress,
+      grpcAddress: c.ZEEBE_GRPC_ADDRESS,
+      authStrategy: c.CAMUNDA_AUTH_STRATEGY,
+      username: c.CAMUNDA_BASIC_AUTH_USERNAME,
+      password: c.CAMUNDA_BASIC_AUTH_PASSWORD,
+      tasklistUrl: (c.TASKLIST_URL ?? `${restAddress}/tasklist`).replace(/\/$/, ''),
+      operateUrl: (c.OPERATE_URL ?? `${restAddress}/operate`).replace(/\/$/, ''),
+    },
+    ca: { masterKey: c.CA_MASTER_KEY, name: c.CA_NAME },
+    secretLinkTtlMinutes: c.SECRET_LINK_TTL_MINUTES,
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Typed errors of the domain. Each has a stable `code`; the API maps codes to HTTP statuses
+ * and workers map business codes to BPMN errors.
+ */
+
+export const ErrorCode = {
+  STATE_CONFLICT: 'STATE_CONFLICT',
+  VALIDATION: 'VALIDATION',
+  NOT_FOUND: 'NOT_FOUND',
+  FORBIDDEN: 'FORBIDDEN',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base of every expected, typed failure: a business outcome, not a crash. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A transition the state machine refuses, or one that lost a race: names the object, the
+ * state it is in and the state that was asked for.
+ */
+export class StateConflictError extends DomainError {
+  constructor(
+    readonly objectType: string,
+    readonly objectId: string | number,
+    readonly currentState: string,
+    readonly requestedState: string,
+  ) {
+    super(
+      ErrorCode.STATE_CONFLICT,
+      `${objectType} ${objectId} is in state '${currentState}' and cannot change to '${requestedState}'`,
+    );
+  }
+}
+
+/** Input that breaks a rule of the edge it crossed; `issues` lists every problem found. */
+export class ValidationError extends DomainError {
+  constructor(
+    message: string,
+    readonly issues: string[] = [message],
+  ) {
+    super(ErrorCode.VALIDATION, message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(
+    readonly objectType: string,
+    readonly objectId: string | number,
+  ) {
+    super(ErrorCode.NOT_FOUND, `${objectType} ${objectId} does not exist`);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}

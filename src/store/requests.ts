@@ -1,0 +1,135 @@
+/**
+ * Requests (spec 000, 001): an enrollment, lock or revocation that may need approval, with
+ * everything needed to carry it out. Never holds a secret.
+ */
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../domain/errors';
+import { requestMachine, type RequestState } from '../domain/states';
+import { atomically, type Queryable } from './db';
+import { searchTable } from './search';
+import { applyTransition, recordCreation } from './transition';
+import { email, objectId, parseInput, text, type Page, type SearchParams, type TransitionContext } from './validate';
+
+export const REQUEST_TYPES = ['enrollment', 'lock', 'revocation'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+
+export interface WorkplaceRequest {
+  id: number;
+  type: RequestType;
+  state: RequestState;
+  useCase: string;
+  requester: string;
+  requesterEmail: string | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  rejectionReason: string | null;
+  failureReason: string | null;
+  profileId: number | null;
+  assetId: number | null;
+  certificateId: number | null;
+  cardId: number | null;
+  details: Record<string, unknown>;
+  processInstanceKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const SELECT = `id, type, state, use_case AS "useCase", requester, requester_email AS "requesterEmail",
+  decided_by AS "decidedBy", decided_at AS "decidedAt", rejection_reason AS "rejectionReason",
+  failure_reason AS "failureReason", profile_id AS "profileId", asset_id AS "assetId",
+  certificate_id AS "certificateId", card_id AS "cardId", details,
+  process_instance_key AS "processInstanceKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** Keys that would carry a secret: refused in request details, which are shown to approvers. */
+const SECRET_KEY = /(password|passphrase|secret|private.?key|hmac|challenge)/i;
+
+const details = z
+  .record(z.string().max(100), z.unknown())
+  .default({})
+  .refine((d) => JSON.stringify(d).length <= 20000, 'request details must be at most 20000 characters of JSON')
+  .refine((d) => !Object.keys(d).some((k) => SECRET_KEY.test(k)), 'request details must not carry secrets');
+
+export const newRequest = z
+  .object({
+    type: z.enum(REQUEST_TYPES),
+    useCase: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,99}$/, 'must be a use-case symbolic name'),
+    requester: text(100),
+    requesterEmail: email.optional(),
+    profileId: objectId.optional(),
+    assetId: objectId.optional(),
+    certificateId: objectId.optional(),
+    cardId: objectId.optional(),
+    details,
+    processInstanceKey: z.string().regex(/^\d{1,20}$/).optional(),
+  })
+  .strict();
+export type NewRequest = z.input<typeof newRequest>;
+
+export const requestUpdate = z
+  .object({
+    decidedBy: text(100).optional(),
+    rejectionReason: text(2000).optional(),
+    failureReason: text(2000).optional(),
+    processInstanceKey: z.string().regex(/^\d{1,20}$/).optional(),
+  })
+  .strict();
+export type RequestUpdate = z.input<typeof requestUpdate>;
+
+export async function createRequest(q: Queryable, input: NewRequest, ctx: TransitionContext): Promise<WorkplaceRequest> {
+  const r = parseInput(newRequest, input, 'request');
+  return atomically(q, async (tx) => {
+    const { rows } = await tx.query<{ id: number }>(
+      `INSERT INTO requests (type, use_case, requester, requester_email, profile_id, asset_id, certificate_id, card_id,
+         details, process_instance_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+      [r.type, r.useCase, r.requester, r.requesterEmail ?? null, r.profileId ?? null, r.assetId ?? null,
+        r.certificateId ?? null, r.cardId ?? null, JSON.stringify(r.details), r.processInstanceKey ?? null],
+    );
+    const id = rows[0]!.id;
+    await recordCreation(tx, requestMachine, id, 'Registered', ctx);
+    return getRequest(tx, id);
+  });
+}
+
+export async function getRequest(q: Queryable, id: number): Promise<WorkplaceRequest> {
+  const key = parseInput(objectId, id, 'request id');
+  const { rows } = await q.query<WorkplaceRequest>(`SELECT ${SELECT} FROM requests WHERE id = $1`, [key]);
+  if (!rows[0]) throw new NotFoundError('request', key);
+  return rows[0];
+}
+
+export function searchRequests(q: Queryable, params?: SearchParams): Promise<Page<WorkplaceRequest>> {
+  return searchTable<WorkplaceRequest>(
+    q,
+    { table: 'requests', select: SELECT, textColumns: ['requester', 'use_case', 'type', 'details::text'], machine: requestMachine },
+    params,
+  );
+}
+
+/**
+ * Changes the request's state. A decision (Approved/Rejected) records who decided and when;
+ * a rejection needs its reason (spec 001), a failure its cause.
+ */
+export async function transitionRequest(
+  q: Queryable,
+  id: number,
+  to: string,
+  ctx: TransitionContext,
+  update: RequestUpdate = {},
+): Promise<WorkplaceRequest> {
+  const u = parseInput(requestUpdate, update, 'request update');
+  if (to === 'Rejected' && !u.rejectionReason) throw new ValidationError('a rejection needs a reason for rejection');
+  if (to === 'Failed' && !u.failureReason) throw new ValidationError('a failed request needs the reason it failed');
+  const set: Record<string, unknown> = {};
+  if (to === 'Approved' || to === 'Rejected') {
+    set.decided_by = u.decidedBy ?? parseInput(text(100), ctx.actor, 'actor');
+    set.decided_at = new Date();
+  }
+  if (u.rejectionReason !== undefined) set.rejection_reason = u.rejectionReason;
+  if (u.failureReason !== undefined) set.failure_reason = u.failureReason;
+  if (u.processInstanceKey !== undefined) set.process_instance_key = u.processInstanceKey;
+  return atomically(q, async (tx) => {
+    await applyTransition(tx, { table: 'requests', machine: requestMachine, id: parseInput(objectId, id, 'request id'), to, ctx, set });
+    return getRequest(tx, id);
+  });
+}

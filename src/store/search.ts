@@ -1,0 +1,46 @@
+/** One paged search over a table: filter by state and free text, newest first. */
+import type { Queryable } from './db';
+import { parseInput, searchParams, type Page, type SearchParams } from './validate';
+import type { StateMachine } from '../domain/states';
+import { isState } from '../domain/transitions';
+import { ValidationError } from '../domain/errors';
+
+export interface SearchSpec {
+  table: string;
+  /** SELECT list producing the row type (camelCase aliases). */
+  select: string;
+  /** Columns searched (case-insensitively) by the free text; arrays are searched element-wise. */
+  textColumns: string[];
+  machine: StateMachine<string>;
+  /** Further fixed conditions, e.g. `card_type_id = $1`, with their values. */
+  where?: { sql: string; values: unknown[] };
+}
+
+export async function searchTable<T>(q: Queryable, spec: SearchSpec, params: SearchParams = {}): Promise<Page<T>> {
+  const p = parseInput(searchParams, params, 'search');
+  const values: unknown[] = [...(spec.where?.values ?? [])];
+  const conds: string[] = spec.where ? [spec.where.sql] : [];
+  if (p.state !== undefined) {
+    if (!isState(spec.machine, p.state)) {
+      throw new ValidationError(`'${p.state}' is not a ${spec.machine.object} state (one of: ${spec.machine.states.join(', ')})`);
+    }
+    values.push(p.state);
+    conds.push(`state = $${values.length}`);
+  }
+  if (p.text) {
+    values.push(`%${p.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const n = values.length;
+    conds.push(
+      `(${spec.textColumns
+        .map((c) => (c.endsWith('[]') ? `array_to_string(${c.slice(0, -2)}, ' ') ILIKE $${n}` : `${c} ILIKE $${n}`))
+        .join(' OR ')})`,
+    );
+  }
+  const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+  const total = await q.query<{ n: number }>(`SELECT count(*) AS n FROM ${spec.table} ${where}`, values);
+  const rows = await q.query<T & object>(
+    `SELECT ${spec.select} FROM ${spec.table} ${where} ORDER BY id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+    [...values, p.limit, p.offset],
+  );
+  return { items: rows.rows, total: total.rows[0]?.n ?? 0, limit: p.limit, offset: p.offset };
+}
