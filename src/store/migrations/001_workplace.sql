@@ -168,3 +168,21 @@ CREATE TABLE job_effects (
   result          jsonb NOT NULL,
   created_at      timestamptz NOT NULL DEFAULT now()
 );
+
+-- Reference data ---------------------------------------------------------------------------
+INSERT INTO card_types (id, name) VALUES
+  ('smart-card', 'Smart card'),
+  ('virtual-smart-card', 'Virtual smart card');
+
+-- Spec 003: "This use case is disabled by default"; an admin adds it to the type's commands.
+INSERT INTO card_type_commands (card_type_id, command, label, enabled) VALUES
+  ('virtual-smart-card', 'VirtualSmartCardProcReactivate', 'Reactivate virtual smart card', false);
+
+-- Default options of every use case (spec 004: "The script already exists with default values").
+INSERT INTO use_case_options (use_case, enabled, approval_step) VALUES
+  ('AssetsProcEnrollProfile', true, false),
+  ('AssetsProcLockCertificate', true, false),
+  ('AssetsProcApprovalRequest', true, false),
+  ('AssetsProcApproval', true, false),
+  ('CardsProcDeactivate', true, false),
+  ('VirtualSmartCardProcReactivate', true, false);
