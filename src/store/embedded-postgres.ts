@@ -26,6 +26,7 @@ export async function startEmbeddedPostgres({
   log = console.log,
 }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(dataDir, 'postgres');
+  let stopping = false;
   const firstStart = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -36,7 +37,10 @@ export async function startEmbeddedPostgres({
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user.
     createPostgresUser: true,
     onLog: () => undefined,
-    onError: (message: unknown) => log(`[postgres] ${String(message)}`),
+    // Connections cut by our own shutdown are expected, not worth a line.
+    onError: (message: unknown) => {
+      if (!stopping) log(`[postgres] ${String(message)}`);
+    },
   });
   if (firstStart) {
     log(`[postgres] initialising embedded PostgreSQL in ${databaseDir} ...`);
@@ -51,6 +55,9 @@ export async function startEmbeddedPostgres({
   log(`[postgres] embedded PostgreSQL on port ${port} (data: ${databaseDir})`);
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      stopping = true;
+      await pg.stop();
+    },
   };
 }

@@ -1,0 +1,14 @@
+/** `npm run migrate`: applies pending migrations to the configured (or embedded) database. */
+import { loadConfig } from '../config';
+import { openDatabase } from './database';
+
+async function main(): Promise<void> {
+  const db = await openDatabase(loadConfig());
+  console.log(`[db] ${db.location} is up to date`);
+  await db.close();
+}
+
+main().catch((err: Error) => {
+  console.error(`migrate failed: ${err.message}`);
+  process.exit(1);
+});

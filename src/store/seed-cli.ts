@@ -1,0 +1,16 @@
+/** `npm run seed`: creates the demo data on an empty database (does nothing on a seeded one). */
+import { loadConfig } from '../config';
+import { openDatabase } from './database';
+import { seedDemoData } from './seed';
+
+async function main(): Promise<void> {
+  const db = await openDatabase(loadConfig());
+  const seeded = await seedDemoData(db.pool);
+  console.log(seeded ? `[seed] demo data created in ${db.location}` : `[seed] ${db.location} already has data; nothing changed`);
+  await db.close();
+}
+
+main().catch((err: Error) => {
+  console.error(`seed failed: ${err.message}`);
+  process.exit(1);
+});

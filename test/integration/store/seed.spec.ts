@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { Client } from 'pg';
+import { createPool } from '../../../src/store/db';
+import { migrate } from '../../../src/store/migrate';
+import { seedDemoData } from '../../../src/store/seed';
+import { searchProfiles } from '../../../src/store/profiles';
+import { searchAssets } from '../../../src/store/assets';
+import { searchCards } from '../../../src/store/cards';
+import { certificatesByCard } from '../../../src/store/certificates';
+import { listOptions } from '../../../src/store/options';
+import { testDatabase } from '../../support/database';
+
+describe('store: demo data', () => {
+  it('when seeded on an empty database, then it has every protocol, assets, cards with certificates and options; a second seed changes nothing', async () => {
+    const { url } = await testDatabase();
+    const name = `wpki_seed_${Date.now()}`;
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    const pool = createPool({ connectionString: u.toString(), max: 3 });
+    try {
+      await migrate(pool);
+      expect(await seedDemoData(pool)).to.equal(true);
+      const profiles = (await searchProfiles(pool, { limit: 100 })).items;
+      expect(profiles.map((p) => p.protocol)).to.have.members(['P10', 'P12', 'ACME', 'SCEP']);
+      expect(profiles.every((p) => p.state === 'Active')).to.equal(true);
+      expect(profiles.some((p) => p.allowedDnsSuffixes.length > 0)).to.equal(true);
+      expect(profiles.some((p) => p.enrollmentApprovalRequired)).to.equal(true);
+      const assets = (await searchAssets(pool, { limit: 100 })).items;
+      expect(assets.length).to.be.at.least(3);
+      expect(assets.map((a) => a.state)).to.include.members(['Active', 'Inactive', 'Pending']);
+      const cards = (await searchCards(pool, { limit: 100 })).items;
+      expect(cards.map((c) => c.cardTypeId)).to.include.members(['smart-card', 'virtual-smart-card']);
+      const inactiveVirtual = cards.find((c) => c.cardTypeId === 'virtual-smart-card' && c.state === 'inactive')!;
+      expect((await certificatesByCard(pool, inactiveVirtual.id)).map((c) => c.state)).to.deep.equal(['Certificate hold', 'Certificate hold']);
+      expect((await listOptions(pool)).map((o) => o.useCase)).to.include('CardsProcDeactivate');
+
+      const counts = async () => (await pool.query('SELECT (SELECT count(*) FROM assets) a, (SELECT count(*) FROM certificates) c, (SELECT count(*) FROM audit_history) h')).rows[0];
+      const before = await counts();
+      expect(await seedDemoData(pool)).to.equal(false);
+      expect(await counts()).to.deep.equal(before);
+    } finally {
+      await pool.end();
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});
