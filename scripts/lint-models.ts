@@ -1,0 +1,77 @@
+/**
+ * `npm run lint` (after tsc): lints every BPMN with bpmnlint + camunda-compat (Camunda 8.9)
+ * and every Camunda form with @camunda/form-linting plus the checks Tasklist relies on.
+ * Exits non-zero with one line per problem.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { FormLinter } from '@camunda/form-linting';
+import { PROJECT_ROOT } from '../src/config';
+
+const MODEL_DIRS = ['bpmn', 'forms', 'test/fixtures'];
+
+function filesEndingWith(ext: string): string[] {
+  return MODEL_DIRS.flatMap((dir) => {
+    const abs = path.join(PROJECT_ROOT, dir);
+    if (!fs.existsSync(abs)) return [];
+    return fs.readdirSync(abs).filter((f) => f.endsWith(ext)).map((f) => path.join(dir, f));
+  });
+}
+
+interface FormComponent {
+  type?: string;
+  key?: string;
+  components?: FormComponent[];
+}
+
+const INPUT_TYPES = new Set(['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'taglist', 'datetime', 'filepicker']);
+
+function lintBpmn(files: string[]): string[] {
+  if (files.length === 0) return [];
+  try {
+    execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/bpmnlint'), files, { cwd: PROJECT_ROOT, stdio: 'pipe' });
+    return [];
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    return [`${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`.trim()];
+  }
+}
+
+function lintForm(file: string): string[] {
+  const problems: string[] = [];
+  let schema: { id?: string; executionPlatform?: string; executionPlatformVersion?: string; components?: FormComponent[] };
+  try {
+    schema = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8'));
+  } catch (err) {
+    return [`${file}: not valid JSON (${(err as Error).message})`];
+  }
+  if (!schema.id) problems.push(`${file}: the form has no "id" (a user task's formId links to it)`);
+  if (schema.executionPlatform !== 'Camunda Cloud' || !schema.executionPlatformVersion?.startsWith('8.9')) {
+    problems.push(`${file}: executionPlatform must be "Camunda Cloud" with executionPlatformVersion 8.9.x`);
+  }
+  const keys = new Set<string>();
+  const walk = (cs: FormComponent[] = []) => {
+    for (const c of cs) {
+      if (c.type && INPUT_TYPES.has(c.type)) {
+        if (!c.key) problems.push(`${file}: a ${c.type} field has no key (its value would be lost)`);
+        else if (keys.has(c.key)) problems.push(`${file}: key "${c.key}" is used twice`);
+        else keys.add(c.key);
+      }
+      walk(c.components);
+    }
+  };
+  walk(schema.components);
+  const reports = new FormLinter().lint(schema) as Array<{ id?: string; message: string }>;
+  for (const r of reports) problems.push(`${file}: ${r.id ? `${r.id}: ` : ''}${r.message}`);
+  return problems;
+}
+
+const bpmnFiles = filesEndingWith('.bpmn');
+const formFiles = filesEndingWith('.form');
+const problems = [...lintBpmn(bpmnFiles), ...formFiles.flatMap(lintForm)];
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log(`models lint clean: ${bpmnFiles.length} BPMN, ${formFiles.length} forms (Camunda 8.9)`);
