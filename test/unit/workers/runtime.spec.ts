@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { z } from 'zod';
+import { BpmnError, defineHandler, runHandler, type AnyJobHandler, type JobInfo } from '../../../workers/runtime';
+import { StateConflictError } from '../../../src/domain/errors';
+
+const job: JobInfo = {
+  key: '2251799813685300',
+  type: 'test',
+  processInstanceKey: '2251799813685200',
+  elementInstanceKey: '2251799813685299',
+  bpmnProcessId: 'P',
+  retries: 3,
+  customHeaders: {},
+};
+
+const double = defineHandler({
+  type: 'test.double',
+  input: z.object({ n: z.number() }),
+  output: z.object({ doubled: z.number() }),
+  async handle({ n }) {
+    if (n < 0) throw new BpmnError('VALIDATION', 'n must not be negative');
+    if (n === 13) throw new StateConflictError('certificate', 1, 'Superseded', 'Valid');
+    if (n === 99) throw new Error('database unreachable');
+    return { doubled: n * 2 };
+  },
+}) as unknown as AnyJobHandler;
+
+describe('worker runtime: the three outcomes of a job', () => {
+  it('when the handler returns, then the job completes with its validated output', async () => {
+    expect(await runHandler(double, { n: 4 }, job)).to.deep.equal({ kind: 'complete', variables: { doubled: 8 } });
+  });
+
+  it('when the handler throws a BpmnError, then the job ends in a BPMN error with its code and message', async () => {
+    const o = await runHandler(double, { n: -1 }, job);
+    expect(o).to.deep.include({ kind: 'error', errorCode: 'VALIDATION', errorMessage: 'n must not be negative' });
+  });
+
+  it('when the handler throws a typed domain error, then its code becomes the BPMN error code', async () => {
+    const o = await runHandler(double, { n: 13 }, job);
+    expect(o).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
+  });
+
+  it('when the handler fails technically, then the job fails with one retry less and a backoff', async () => {
+    expect(await runHandler(double, { n: 99 }, job)).to.deep.equal({
+      kind: 'fail',
+      retries: 2,
+      retryBackOffMs: 4000,
+      errorMessage: 'test.double failed: database unreachable',
+    });
+    const last = await runHandler(double, { n: 99 }, { ...job, retries: 1 });
+    expect(last).to.deep.include({ kind: 'fail', retries: 0, retryBackOffMs: 0 });
+  });
+
+  it('when the variables do not match the input schema, then the job fails at once with 0 retries naming the field', async () => {
+    const o = await runHandler(double, { n: 'four' }, job);
+    expect(o.kind).to.equal('fail');
+    expect(o).to.deep.include({ retries: 0 });
+    expect((o as { errorMessage: string }).errorMessage).to.match(/input mappings: n:/);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * How a worker handler meets a Zeebe job. A handler is `(variables, job) => outputs`, its
+ * input and output validated at the edge with zod. The job then ends in one of three ways:
+ * - complete(outputs);
+ * - error(code): a business outcome (DomainError / BpmnError) the model catches;
+ * - fail(retries - 1, backoff): a technical failure, retried, then an incident. Input that does
+ *   not match the schema is a modelling error no retry can fix: it fails with 0 retries at once.
+ */
+import { z } from 'zod';
+import { DomainError } from '../src/domain/errors';
+
+/** BPMN error codes thrown by workers; each matches an `<bpmn:error errorCode>` in the models. */
+export const BpmnErrorCode = {
+  STATE_CONFLICT: 'STATE_CONFLICT',
+  VALIDATION: 'VALIDATION',
+  NOT_FOUND: 'NOT_FOUND',
+  FORBIDDEN: 'FORBIDDEN',
+  REASON_REQUIRED: 'REASON_REQUIRED',
+  USE_CASE_DISABLED: 'USE_CASE_DISABLED',
+} as const;
+export type BpmnErrorCode = (typeof BpmnErrorCode)[keyof typeof BpmnErrorCode];
+
+/** A business outcome of a job, raised in the process as a BPMN error with this code. */
+export class BpmnError extends Error {
+  constructor(
+    readonly code: BpmnErrorCode,
+    message: string,
+    readonly variables: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'BpmnError';
+  }
+}
+
+/** What a handler knows of its job: keys for idempotency and audit. */
+export interface JobInfo {
+  key: string;
+  type: string;
+  processInstanceKey: string;
+  elementInstanceKey: string;
+  bpmnProcessId: string;
+  retries: number;
+  customHeaders: Readonly<Record<string, unknown>>;
+}
+
+export interface JobHandlerDefinition<I extends z.ZodType, O extends z.ZodType> {
+  /** The job type, as in `<zeebe:taskDefinition type>`. */
+  type: string;
+  input: I;
+  output: O;
+  handle(variables: z.output<I>, job: JobInfo): Promise<z.input<O>>;
+  /** Job timeout; default 30 s. */
+  timeoutMs?: number;
+}
+
+// Handlers of any shape, as a family exports them.
+export type AnyJobHandler = JobHandlerDefinition<z.ZodType, z.ZodType>;
+
+export function defineHandler<I extends z.ZodType, O extends z.ZodType>(def: JobHandlerDefinition<I, O>): JobHandlerDefinition<I, O> {
+  return def;
+}
+
+/** The outcome to report to the engine. */
+export type JobOutcome =
+  | { kind: 'complete'; variables: Record<string, unknown> }
+  | { kind: 'error'; errorCode: string; errorMessage: string; variables: Record<string, unknown> }
+  | { kind: 'fail'; errorMessage: string; retries: number; retryBackOffMs: number };
+
+/** Backoff before retry n (1, 2, 3 ...): 2 s, 4 s, 8 s ... capped at 60 s. */
+export function retryBackOffMs(retriesLeft: number, initialRetries = 3): number {
+  const attempt = Math.max(1, initialRetries - retriesLeft + 1);
+  return Math.min(60_000, 1000 * 2 ** attempt);
+}
+
+function describeIssues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(variables)'}: ${i.message}`).join('; ');
+}
+
+/** Runs `def` on a job's variables and decides the job's outcome. Never throws. */
+export async function runHandler(def: AnyJobHandler, variables: unknown, job: JobInfo): Promise<JobOutcome> {
+  const input = def.input.safeParse(variables);
+  if (!input.success) {
+    return {
+      kind: 'fail',
+      retries: 0,
+      retryBackOffMs: 0,
+      errorMessage: `job ${def.type} got variables it cannot use — fix the process model's input mappings: ${describeIssues(input.error)}`,
+    };
+  }
+  let result: unknown;
+  try {
+    result = await def.handle(input.data, job);
+  } catch (err) {
+    if (err instanceof BpmnError) {
+      return { kind: 'error', errorCode: err.code, errorMessage: err.message, variables: { errorMessage: err.message, ...err.variables } };
+    }
+    if (err instanceof DomainError) {
+      return { kind: 'error', errorCode: err.code, errorMessage: err.message, variables: { errorMessage: err.message } };
+    }
+    const retries = Math.max(0, job.retries - 1);
+    return {
+      kind: 'fail',
+      retries,
+      retryBackOffMs: retries > 0 ? retryBackOffMs(retries) : 0,
+      errorMessage: `${def.type} failed: ${(err as Error).message ?? String(err)}`,
+    };
+  }
+  const output = def.output.safeParse(result);
+  if (!output.success) {
+    return { kind: 'fail', retries: 0, retryBackOffMs: 0, errorMessage: `${def.type} produced invalid output (a bug): ${describeIssues(output.error)}` };
+  }
+  return { kind: 'complete', variables: output.data as Record<string, unknown> };
+}
