@@ -3,12 +3,13 @@
  * everything needed to carry it out. Never holds a secret.
  */
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../domain/errors';
+import { NotFoundError, StateConflictError, ValidationError } from '../domain/errors';
+import { recordAudit } from './audit';
 import { requestMachine, type RequestState } from '../domain/states';
 import { atomically, type Queryable } from './db';
 import { searchTable } from './search';
 import { applyTransition, recordCreation } from './transition';
-import { email, objectId, parseInput, text, type Page, type SearchParams, type TransitionContext } from './validate';
+import { email, objectId, parseInput, text, transitionContext, type Page, type SearchParams, type TransitionContext } from './validate';
 
 export const REQUEST_TYPES = ['enrollment', 'lock', 'revocation'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
@@ -131,5 +132,22 @@ export async function transitionRequest(
   return atomically(q, async (tx) => {
     await applyTransition(tx, { table: 'requests', machine: requestMachine, id: parseInput(objectId, id, 'request id'), to, ctx, set });
     return getRequest(tx, id);
+  });
+}
+
+/**
+ * "Delete request" (spec 001): removes a request not yet decided (Registered or Requested) and
+ * records the deletion in the audit history. Returns the request as it was, so the caller can
+ * cancel its approval process instance.
+ */
+export async function deleteRequest(q: Queryable, id: number, ctx: TransitionContext): Promise<WorkplaceRequest> {
+  const key = parseInput(objectId, id, 'request id');
+  const c = parseInput(transitionContext, ctx, 'transition context');
+  return atomically(q, async (tx) => {
+    const r = await getRequest(tx, key);
+    const deleted = await tx.query(`DELETE FROM requests WHERE id = $1 AND state IN ('Registered', 'Requested')`, [key]);
+    if (deleted.rowCount !== 1) throw new StateConflictError('request', key, r.state, 'Deleted');
+    await recordAudit(tx, { objectType: 'request', objectId: key, fromState: r.state, toState: 'Deleted', ...c });
+    return r;
   });
 }

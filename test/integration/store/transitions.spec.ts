@@ -4,7 +4,7 @@ import { StateConflictError, ValidationError, NotFoundError } from '../../../src
 import { auditHistory } from '../../../src/store/audit';
 import { createCertificate, getCertificate, transitionCertificate } from '../../../src/store/certificates';
 import { transitionAsset } from '../../../src/store/assets';
-import { createRequest, getRequest, transitionRequest } from '../../../src/store/requests';
+import { createRequest, deleteRequest, getRequest, transitionRequest } from '../../../src/store/requests';
 import { withTransaction } from '../../../src/store/db';
 import { testDatabase } from '../../support/database';
 import { aValidCertificate, anAsset, aProfile, actor } from './fixtures';
@@ -119,5 +119,33 @@ describe('store: transitions on PostgreSQL', () => {
     const rejected = await transitionRequest(pool, req.id, 'Rejected', { actor: 'agent2' }, { rejectionReason: 'not our domain' });
     expect(rejected).to.include({ state: 'Rejected', decidedBy: 'agent2', rejectionReason: 'not our domain' });
     expect(rejected.decidedAt).to.be.instanceOf(Date);
+  });
+});
+
+describe('store: delete request (spec 001)', () => {
+  it('when a request not yet decided is deleted, then it is gone and the audit says who deleted it; a decided one cannot be', async () => {
+    const { pool } = await testDatabase();
+    const open = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'operator' }, actor);
+    await transitionRequest(pool, open.id, 'Requested', actor);
+    await deleteRequest(pool, open.id, { actor: 'agent2', reason: 'duplicate' });
+    try {
+      await getRequest(pool, open.id);
+      expect.fail('still there');
+    } catch (e) {
+      expect(e).to.be.instanceOf(NotFoundError);
+    }
+    const last = (await auditHistory(pool, 'request', open.id)).pop()!;
+    expect(last).to.include({ fromState: 'Requested', toState: 'Deleted', actor: 'agent2', reason: 'duplicate' });
+
+    const decided = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'operator' }, actor);
+    await transitionRequest(pool, decided.id, 'Requested', actor);
+    await transitionRequest(pool, decided.id, 'Approved', { actor: 'agent2' });
+    try {
+      await deleteRequest(pool, decided.id, { actor: 'agent2' });
+      expect.fail('deleted a decided request');
+    } catch (e) {
+      expect(e).to.be.instanceOf(StateConflictError);
+    }
+    expect((await getRequest(pool, decided.id)).state).to.equal('Approved');
   });
 });
