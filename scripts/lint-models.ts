@@ -5,7 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { Linter } from 'bpmnlint';
+import NodeResolver from 'bpmnlint/lib/resolver/node-resolver';
+import { BpmnModdle } from 'bpmn-moddle';
+import zeebeSchema from 'zeebe-bpmn-moddle/resources/zeebe.json';
 import { FormLinter } from '@camunda/form-linting';
 import { PROJECT_ROOT } from '../src/config';
 
@@ -27,15 +30,25 @@ interface FormComponent {
 
 const INPUT_TYPES = new Set(['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'taglist', 'datetime', 'filepicker']);
 
-function lintBpmn(files: string[]): string[] {
-  if (files.length === 0) return [];
-  try {
-    execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/bpmnlint'), files, { cwd: PROJECT_ROOT, stdio: 'pipe' });
-    return [];
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer };
-    return [`${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`.trim()];
+/**
+ * bpmnlint's CLI parses without Camunda's moddle extension, so the camunda-compat rules would
+ * not see zeebe:* elements; lint through its API with zeebe-bpmn-moddle instead.
+ * Warnings count as problems: models must lint clean.
+ */
+async function lintBpmn(files: string[]): Promise<string[]> {
+  const config = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, '.bpmnlintrc'), 'utf8'));
+  const linter = new Linter({ config, resolver: new NodeResolver() });
+  const moddle = new BpmnModdle({ zeebe: zeebeSchema });
+  const problems: string[] = [];
+  for (const file of files) {
+    const { rootElement, warnings } = await moddle.fromXML(fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8'));
+    for (const w of warnings) problems.push(`${file}: parse warning: ${w.message}`);
+    const results = await linter.lint(rootElement);
+    for (const [rule, reports] of Object.entries(results)) {
+      for (const r of reports) problems.push(`${file}: ${r.id ?? ''} ${r.category ?? 'error'} ${r.message} (${rule})`);
+    }
   }
+  return problems;
 }
 
 function lintForm(file: string): string[] {
@@ -67,11 +80,18 @@ function lintForm(file: string): string[] {
   return problems;
 }
 
-const bpmnFiles = filesEndingWith('.bpmn');
-const formFiles = filesEndingWith('.form');
-const problems = [...lintBpmn(bpmnFiles), ...formFiles.flatMap(lintForm)];
-if (problems.length > 0) {
-  console.error(problems.join('\n'));
-  process.exit(1);
+async function main(): Promise<void> {
+  const bpmnFiles = filesEndingWith('.bpmn');
+  const formFiles = filesEndingWith('.form');
+  const problems = [...(await lintBpmn(bpmnFiles)), ...formFiles.flatMap(lintForm)];
+  if (problems.length > 0) {
+    console.error(problems.join('\n'));
+    process.exit(1);
+  }
+  console.log(`models lint clean: ${bpmnFiles.length} BPMN, ${formFiles.length} forms (Camunda 8.9)`);
 }
-console.log(`models lint clean: ${bpmnFiles.length} BPMN, ${formFiles.length} forms (Camunda 8.9)`);
+
+main().catch((err: Error) => {
+  console.error(`model lint failed: ${err.message}`);
+  process.exit(1);
+});

@@ -63,6 +63,14 @@ const schema = z.object({
    */
   CAMUNDA_LOCAL_ENGINE: z.enum(['true', 'false']).optional(),
 
+  /** A JDK for the local engine; used when it is Java 21 or newer, else one under /usr/lib/jvm is looked for. */
+  JAVA_HOME: z.string().optional(),
+  /**
+   * PostgreSQL for the local engine's secondary storage instead of in-memory H2, e.g.
+   * `postgres://camunda:secret@127.0.0.1:5432/camunda` (the user must own the database).
+   */
+  CAMUNDA_DB_URL: optionalUrl,
+
   /** REST API v2 of the Orchestration Cluster. Default http://localhost:8080. */
   ZEEBE_REST_ADDRESS: optionalUrl,
   /** gRPC gateway, used by the job workers. Default grpc://localhost:26500. */
@@ -101,6 +109,8 @@ export interface Config {
     version: string;
     cacheDir: string;
     heap: string;
+    javaHome?: string;
+    secondaryStorageUrl?: string;
     startLocalEngine: boolean;
     restAddress: string;
     grpcAddress: string;
@@ -141,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       version: c.CAMUNDA_VERSION,
       cacheDir: c.CAMUNDA_CACHE_DIR,
       heap: c.CAMUNDA_HEAP,
+      javaHome: c.JAVA_HOME,
+      secondaryStorageUrl: c.CAMUNDA_DB_URL,
       startLocalEngine,
       restAddress,
       grpcAddress: c.ZEEBE_GRPC_ADDRESS,

@@ -1,0 +1,68 @@
+/**
+ * Minimal REST API v2 calls with explicit basic credentials, for what must run as a particular
+ * user (the engine's authorizations then apply to that user) and for the launcher's checks.
+ * Everything else goes through the SDK client in client.ts.
+ */
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export function basicAuthHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+export interface RestResponse<T = unknown> {
+  status: number;
+  ok: boolean;
+  /** Parsed JSON body, when there is one. */
+  body: T | undefined;
+  text: string;
+}
+
+/** Thrown by `expectOk` when a call did not succeed; keeps status and the problem detail. */
+export class RestError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly text: string,
+  ) {
+    super(`${method} ${path} → ${status} ${text.slice(0, 500)}`);
+    this.name = 'RestError';
+  }
+}
+
+export async function restCall<T = unknown>(
+  restAddress: string,
+  credentials: Credentials | undefined,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  timeoutMs = 30_000,
+): Promise<RestResponse<T>> {
+  const res = await fetch(`${restAddress.replace(/\/$/, '')}${path}`, {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(credentials ? { authorization: basicAuthHeader(credentials.username, credentials.password) } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let parsed: T | undefined;
+  try {
+    parsed = text ? (JSON.parse(text) as T) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, ok: res.ok, body: parsed, text };
+}
+
+export function expectOk<T>(method: string, path: string, r: RestResponse<T>): RestResponse<T> {
+  if (!r.ok) throw new RestError(method, path, r.status, r.text);
+  return r;
+}

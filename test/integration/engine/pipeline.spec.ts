@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Zeebe } from '@camunda8/sdk';
+import { deployFiles } from '../../../src/engine/deploy';
+import { AGENT_GROUP, demoUser } from '../../../src/engine/identity';
+import { restCall } from '../../../src/engine/rest';
+import {
+  assignUserTaskAs,
+  completeUserTaskAs,
+  pollUntil,
+  processInstanceVariables,
+  searchUserTasks,
+  waitForProcessInstanceState,
+  waitForUserTask,
+} from '../../../src/engine/user-tasks';
+import { engineOrSkip, type TestEngine } from '../../support/engine';
+
+const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
+const PROCESS_ID = 'TestPipeline';
+const JOB_TYPE = 'test-pipeline-work';
+const FORM_ID = 'test-pipeline-approve';
+
+describe('engine: a process with a job worker, a Camunda user task with a form, authorizations and incidents', function () {
+  this.timeout(120_000);
+
+  let engine: TestEngine;
+  let worker: Zeebe.ZBWorker<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>> | undefined;
+
+  before(async function () {
+    engine = await engineOrSkip(this);
+    this.timeout(120_000);
+    const deployment = await deployFiles(engine.clients.rest, [
+      path.join(FIXTURES, 'pipeline.bpmn'),
+      path.join(FIXTURES, 'pipeline-approve.form'),
+    ]);
+    expect(deployment.processes.map((p) => p.processDefinitionId)).to.include(PROCESS_ID);
+    expect(deployment.forms.map((f) => f.formId)).to.include(FORM_ID);
+
+    // One worker for the run: it completes the job, or fails it with no retries left when the
+    // instance asks for it (variable failWork), which raises an incident.
+    worker = engine.clients.zeebe.createWorker<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>({
+      taskType: JOB_TYPE,
+      taskHandler: (job) => {
+        if (job.variables.failWork === true) {
+          return job.fail({ errorMessage: 'test pipeline: the work failed on purpose', retries: 0 });
+        }
+        return job.complete({ workResult: `work for ${String(job.variables.subject)} done` });
+      },
+    });
+  });
+
+  after(async () => {
+    await worker?.close();
+  });
+
+  it('when the operator completes the agents’ task, then the engine refuses it; when agent1 claims and completes it, then the instance completes with the form’s variables', async () => {
+    const { rest } = engine.clients;
+    const created = await rest.createProcessInstance({ processDefinitionId: PROCESS_ID, variables: { subject: 'cert-42' } });
+    const processInstanceKey = String(created.processInstanceKey);
+
+    const task = await waitForUserTask(rest, { processInstanceKey, elementId: 'Approve' }, { timeoutMs: 60_000 });
+    expect(task.candidateGroups).to.deep.equal([AGENT_GROUP]);
+    expect(task.formKey, 'the task is linked to the deployed form').to.be.a('string');
+
+    if (engine.config.camunda.authStrategy === 'BASIC') {
+      const form = await restCall<{ formId?: string }>(
+        engine.restAddress,
+        { username: engine.config.camunda.username, password: engine.config.camunda.password },
+        'GET',
+        `/v2/user-tasks/${task.userTaskKey}/form`,
+      );
+      expect(form.status, form.text).to.equal(200);
+      expect(form.body?.formId).to.equal(FORM_ID);
+    }
+
+    // The worker's output reached the process before the user task was created.
+    const before = await processInstanceVariables(rest, processInstanceKey);
+    expect(before.workResult).to.equal('work for cert-42 done');
+
+    // operator is not in the candidate group: the engine refuses (403 Forbidden; an engine that
+    // hides tasks the user may not read would answer 404 — either way it must not complete).
+    const operator = demoUser('operator');
+    const refused = await completeUserTaskAs(engine.restAddress, operator, task.userTaskKey, { approved: true, reviewer: 'operator' });
+    expect(refused.ok, `operator's completion was accepted: ${refused.status}`).to.equal(false);
+    expect(refused.status).to.be.oneOf([403, 404]);
+    const stillOpen = await searchUserTasks(rest, { processInstanceKey, elementId: 'Approve' });
+    expect(stillOpen.map((t) => t.state)).to.deep.equal(['CREATED']);
+
+    // agent1 is in the group: claims, then completes.
+    const agent1 = demoUser('agent1');
+    const claimed = await assignUserTaskAs(engine.restAddress, agent1, task.userTaskKey, agent1.username);
+    expect(claimed.status, JSON.stringify(claimed.problem)).to.equal(204);
+    const completed = await completeUserTaskAs(engine.restAddress, agent1, task.userTaskKey, {
+      approved: true,
+      comment: 'looks good',
+      reviewer: agent1.username,
+    });
+    expect(completed.status, JSON.stringify(completed.problem)).to.equal(204);
+
+    await waitForProcessInstanceState(rest, processInstanceKey, 'COMPLETED', { timeoutMs: 60_000 });
+    const after = await processInstanceVariables(rest, processInstanceKey);
+    expect(after).to.include({ subject: 'cert-42', workResult: 'work for cert-42 done', approved: true, comment: 'looks good', reviewer: 'agent1' });
+    const done = await searchUserTasks(rest, { processInstanceKey, elementId: 'Approve' });
+    expect(done.map((t) => [t.state, t.assignee])).to.deep.equal([['COMPLETED', 'agent1']]);
+  });
+
+  it('when the worker fails the job with no retries left, then an incident is raised and found through POST /v2/incidents/search', async () => {
+    const { rest } = engine.clients;
+    const created = await rest.createProcessInstance({ processDefinitionId: PROCESS_ID, variables: { subject: 'cert-43', failWork: true } });
+    const processInstanceKey = String(created.processInstanceKey);
+    try {
+      // CamundaRestClient.searchIncidents posts to /v2/incidents/search.
+      const incident = await pollUntil(
+        `an incident in process instance ${processInstanceKey}`,
+        async () => (await rest.searchIncidents({ filter: { processInstanceKey } })).items[0],
+        { timeoutMs: 60_000 },
+      );
+      expect(incident.errorType).to.equal('JOB_NO_RETRIES');
+      expect(incident.errorMessage).to.contain('the work failed on purpose');
+      expect(incident.elementId).to.equal('Work');
+      expect(incident.state).to.equal('ACTIVE');
+      const tasks = await searchUserTasks(rest, { processInstanceKey });
+      expect(tasks, 'no user task: the flow stopped at the failed job').to.deep.equal([]);
+    } finally {
+      await rest.cancelProcessInstance({ processInstanceKey }).catch(() => undefined);
+    }
+  });
+});
