@@ -1,0 +1,100 @@
+/**
+ * `npm start`: the one composition root. With nothing configured it brings up the whole thing
+ * on embedded defaults — the local Camunda 8.9 engine, an embedded PostgreSQL, a mail capture
+ * folder — then migrates, seeds an empty database, deploys bpmn/ and forms/, starts the job
+ * workers and the API, prints the URLs and the demo users, and stops it all on Ctrl-C.
+ * Each default gives way to configuration (see src/config.ts and the README).
+ */
+import type { Server } from 'node:http';
+import { loadConfig, type Config } from './config';
+import { createApp } from './api/app';
+import { createCamundaClients, type CamundaClients } from './engine/client';
+import { deployAll } from './engine/deploy';
+import { DEMO_USERS } from './engine/identity';
+import { down, up } from './engine/local-engine';
+import { createMailer } from './mail/mailer';
+import { createMailTransport } from './mail/transport';
+import { openDatabase, type OpenDatabase } from './store/database';
+import { seedDemoData } from './store/seed';
+import { createApprovalHandlers } from '../workers/approval';
+import { registerWorkers, type RegisteredWorkers } from '../workers/register';
+import type { AnyJobHandler } from '../workers/runtime';
+
+const log = (line: string) => console.log(line);
+
+/** Things to stop on the way out, last started first. */
+const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
+
+async function shutdown(code: number): Promise<never> {
+  log('\nstopping ...');
+  for (const { what, stop } of stops.reverse()) {
+    try {
+      await stop();
+      log(`  stopped ${what}`);
+    } catch (err) {
+      console.error(`  could not stop ${what}: ${(err as Error).message}`);
+    }
+  }
+  process.exit(code);
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, () => resolve(server));
+    server.on('error', reject);
+  });
+}
+
+async function startEngine(config: Config): Promise<CamundaClients> {
+  if (config.camunda.startLocalEngine) {
+    const handle = await up({ config, log });
+    if (handle.started) stops.push({ what: 'the local Camunda engine', stop: () => down({ config, log }) });
+  } else {
+    log(`[engine] using the existing cluster at ${config.camunda.restAddress}`);
+  }
+  const clients = createCamundaClients(config);
+  stops.push({ what: 'the Camunda client', stop: () => clients.close() });
+  return clients;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  log('Workplace PKI for Camunda 8 — starting');
+
+  const db: OpenDatabase = await openDatabase(config, log);
+  stops.push({ what: 'the database', stop: () => db.close() });
+  if (await seedDemoData(db.pool)) log('[db] empty database: demo data created');
+  log(`[db] ${db.location}`);
+
+  const transport = createMailTransport(config.mail);
+  stops.push({ what: 'the mail transport', stop: async () => transport.close() });
+  log(`[mail] ${transport.description}`);
+
+  const clients = await startEngine(config);
+  await deployAll(clients.rest, { log });
+
+  const mailer = createMailer(db.pool, transport);
+  const handlers = [...createApprovalHandlers({ pool: db.pool, mailer, tasklistUrl: config.camunda.tasklistUrl })] as unknown as AnyJobHandler[];
+  const workers: RegisteredWorkers = registerWorkers(clients.zeebe, handlers, log);
+  stops.push({ what: 'the job workers', stop: () => workers.close() });
+  log(`[workers] ${workers.types.length} job types: ${workers.types.join(', ')}`);
+
+  const server = await listen(createApp({ pool: db.pool }), config.api.port);
+  stops.push({ what: 'the API', stop: () => new Promise((r) => server.close(r)) });
+
+  log(`
+Workplace PKI is running.
+  Tasklist  ${config.camunda.tasklistUrl}
+  Operate   ${config.camunda.operateUrl}
+  API       ${config.api.publicUrl}/api/health
+  Mail      ${transport.description}
+${config.camunda.startLocalEngine ? `  Demo users (user / password): ${DEMO_USERS.map((u) => `${u.username}/${u.password}`).join(', ')}\n` : ''}Press Ctrl-C to stop.`);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+main().catch(async (err: Error) => {
+  console.error(`\nWorkplace PKI could not start: ${err.message}`);
+  await shutdown(1);
+});

@@ -1,0 +1,58 @@
+/**
+ * Registers handlers as Zeebe job workers (gRPC). The handler's outcome (see runtime.ts) is
+ * reported to the engine as complete, BPMN error, or fail with retries and backoff. Log lines
+ * name the job and its outcome, never its variables (they may describe a person or a request).
+ */
+import type { Zeebe } from '@camunda8/sdk';
+import { runHandler, type AnyJobHandler } from './runtime';
+
+/** Outputs are validated plain data; a JSON round trip also turns dates into ISO strings. */
+function asJson<T>(variables: Record<string, unknown>): T {
+  return JSON.parse(JSON.stringify(variables)) as T;
+}
+
+export interface RegisteredWorkers {
+  types: string[];
+  close(): Promise<void>;
+}
+
+export function registerWorkers(
+  zeebe: Zeebe.ZeebeGrpcClient,
+  handlers: AnyJobHandler[],
+  log: (line: string) => void = console.log,
+): RegisteredWorkers {
+  const workers = handlers.map((def) =>
+    zeebe.createWorker({
+      taskType: def.type,
+      timeout: def.timeoutMs ?? 30_000,
+      maxJobsToActivate: 16,
+      taskHandler: async (job) => {
+        const outcome = await runHandler(def, job.variables, {
+          key: job.key,
+          type: job.type,
+          processInstanceKey: job.processInstanceKey,
+          elementInstanceKey: job.elementInstanceKey,
+          bpmnProcessId: job.bpmnProcessId,
+          retries: job.retries,
+          customHeaders: job.customHeaders as Record<string, unknown>,
+        });
+        switch (outcome.kind) {
+          case 'complete':
+            return job.complete(asJson<Parameters<typeof job.complete>[0]>(outcome.variables));
+          case 'error':
+            log(`[worker] ${def.type} job ${job.key}: BPMN error ${outcome.errorCode}: ${outcome.errorMessage}`);
+            return job.error({ errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: asJson<Extract<Parameters<typeof job.error>[0], object>['variables']>(outcome.variables) });
+          case 'fail':
+            log(`[worker] ${def.type} job ${job.key}: failed (${outcome.retries} retries left): ${outcome.errorMessage}`);
+            return job.fail({ errorMessage: outcome.errorMessage, retries: outcome.retries, retryBackOff: outcome.retryBackOffMs });
+        }
+      },
+    }),
+  );
+  return {
+    types: handlers.map((h) => h.type),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
