@@ -1,0 +1,133 @@
+/**
+ * Builds and signs X.509 v3 certificates: node-forge lays out the TBSCertificate, Node's
+ * native crypto signs it (see signer.ts).
+ *
+ * forge only writes RSA public keys and always puts NULL parameters into the signature
+ * algorithm, so three parts of forge's TBS are replaced by our own DER: the signature
+ * AlgorithmIdentifier (ECDSA has no parameters), the issuer Name (copied byte for byte from the
+ * issuer certificate) and the SubjectPublicKeyInfo (copied from the CSR or the generated key).
+ */
+import forge from 'node-forge';
+import { bitString, fromBinary, octetString, sequence, tlv, toBinary } from './der';
+import type { NameAttribute } from './request-policy';
+import type { Signer } from './signer';
+import { getTBSCertificate } from './forge-extras';
+import { keyIdentifier, toPem } from './x509';
+import type { ExtendedKeyUsage } from './profile';
+
+/** Who signs: the issuer's subject Name and key identifier, and its signer. */
+export interface IssuerInfo {
+  /** The issuer's subject Name, DER. For a self-signed root, the root's own subject. */
+  name: Buffer;
+  /** The issuer's subject key identifier (becomes our authority key identifier). */
+  keyIdentifier: Buffer;
+  signer: Signer;
+}
+
+/** What goes into a certificate. */
+export interface CertificateSpec {
+  /** Serial number, positive, big-endian (see randomSerial). */
+  serial: Buffer;
+  subject: NameAttribute[];
+  /** SubjectPublicKeyInfo DER of the certified key. */
+  spki: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  /** CA certificates: path length constraint (undefined = unlimited); end entities: omit `ca`. */
+  ca?: { pathLength?: number };
+  /** Key usages of an end-entity certificate; CA certificates get keyCertSign + cRLSign. */
+  keyUsage?: { digitalSignature?: boolean; keyEncipherment?: boolean };
+  extendedKeyUsage?: ExtendedKeyUsage[];
+  dnsNames?: string[];
+  /** CRL distribution point URL. */
+  crlUrl?: string;
+  /** Leave out the authority key identifier (self-signed root). */
+  selfSigned?: boolean;
+}
+
+/** A signed certificate. */
+export interface BuiltCertificate {
+  der: Buffer;
+  pem: string;
+}
+
+// forge needs some RSA public key to lay out the TBS; the bytes it produces are replaced.
+const PLACEHOLDER_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger('3'), new forge.jsbn.BigInteger('3'));
+const TBS_SIGNATURE = 2;
+const TBS_ISSUER = 3;
+const TBS_SPKI = 6;
+
+const asn1FromDer = (der: Buffer): forge.asn1.Asn1 => forge.asn1.fromDer(toBinary(der));
+const CRITICAL = true;
+
+function extensionsFor(spec: CertificateSpec, issuer: IssuerInfo): object[] {
+  const exts: object[] = [];
+  exts.push(
+    spec.ca
+      ? { name: 'basicConstraints', critical: CRITICAL, cA: true, ...(spec.ca.pathLength !== undefined ? { pathLenConstraint: spec.ca.pathLength } : {}) }
+      : { name: 'basicConstraints', critical: CRITICAL, cA: false },
+  );
+  exts.push(
+    spec.ca
+      ? { name: 'keyUsage', critical: CRITICAL, keyCertSign: true, cRLSign: true, digitalSignature: true }
+      : { name: 'keyUsage', critical: CRITICAL, ...spec.keyUsage },
+  );
+  if (spec.extendedKeyUsage?.length) {
+    exts.push({ name: 'extKeyUsage', ...Object.fromEntries(spec.extendedKeyUsage.map((u) => [u, true])) });
+  }
+  if (spec.dnsNames?.length) {
+    exts.push({ name: 'subjectAltName', altNames: spec.dnsNames.map((value) => ({ type: 2, value })) });
+  }
+  exts.push({ name: 'subjectKeyIdentifier', value: toBinary(octetString(keyIdentifier(spec.spki))) });
+  if (!spec.selfSigned) {
+    exts.push({ name: 'authorityKeyIdentifier', value: toBinary(sequence(tlv(0x80, issuer.keyIdentifier))) });
+  }
+  if (spec.crlUrl) {
+    exts.push({ name: 'cRLDistributionPoints', altNames: [{ type: 6, value: spec.crlUrl }] });
+  }
+  return exts;
+}
+
+/** The DER TBSCertificate for `spec`, to be signed by `issuer`. */
+export function buildTbsCertificate(spec: CertificateSpec, issuer: IssuerInfo): Buffer {
+  const cert = forge.pki.createCertificate();
+  cert.serialNumber = spec.serial.toString('hex');
+  if ((spec.serial[0]! & 0x80) !== 0) cert.serialNumber = `00${cert.serialNumber}`; // keep the INTEGER positive
+  cert.validity.notBefore = spec.notBefore;
+  cert.validity.notAfter = spec.notAfter;
+  cert.publicKey = PLACEHOLDER_KEY;
+  cert.setSubject(
+    spec.subject.map((a) => ({
+      shortName: a.shortName,
+      value: a.value,
+      // PrintableString for the country (X.520), UTF8String for the rest (RFC 5280 4.1.2.4).
+      valueTagClass: (a.shortName === 'C' ? forge.asn1.Type.PRINTABLESTRING : forge.asn1.Type.UTF8) as never,
+    })),
+  );
+  cert.setExtensions(extensionsFor(spec, issuer));
+  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!; // replaced below
+  const tbs = getTBSCertificate(cert);
+  const fields = tbs.value as forge.asn1.Asn1[];
+  fields[TBS_SIGNATURE] = asn1FromDer(issuer.signer.algorithmIdentifier);
+  fields[TBS_ISSUER] = asn1FromDer(issuer.name);
+  fields[TBS_SPKI] = asn1FromDer(spec.spki);
+  return fromBinary(forge.asn1.toDer(tbs).getBytes());
+}
+
+/** Builds the certificate and signs it natively with the issuer's key. */
+export async function buildCertificate(spec: CertificateSpec, issuer: IssuerInfo): Promise<BuiltCertificate> {
+  const tbs = buildTbsCertificate(spec, issuer);
+  const signature = await issuer.signer.sign(tbs);
+  const der = sequence(tbs, issuer.signer.algorithmIdentifier, bitString(signature));
+  return { der, pem: toPem(der, 'CERTIFICATE') };
+}
+
+/** The subject Name DER of a certificate built from these attributes (for a self-signed root's issuer). */
+export function encodeName(subject: NameAttribute[]): Buffer {
+  const cert = forge.pki.createCertificate();
+  cert.setSubject(subject.map((a) => ({ shortName: a.shortName, value: a.value, valueTagClass: (a.shortName === 'C' ? forge.asn1.Type.PRINTABLESTRING : forge.asn1.Type.UTF8) as never })));
+  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
+  // forge exposes no Name encoder; the subject of a TBS is one.
+  const tbs = getTBSCertificate(Object.assign(cert, { publicKey: PLACEHOLDER_KEY }));
+  return fromBinary(forge.asn1.toDer((tbs.value as forge.asn1.Asn1[])[5]!).getBytes());
+}

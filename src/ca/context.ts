@@ -1,0 +1,27 @@
+/** What the parts of the built-in CA share: database, master key, CA keys, settings, clock. */
+import type { Pool } from 'pg';
+import type { Authority } from './authorities';
+import type { MasterKey } from './master-key';
+import type { Pkcs12Options } from './pkcs12';
+import type { createIssuanceBatchers } from './issuance';
+
+export interface CaContext {
+  pool: Pool;
+  masterKey: MasterKey;
+  root: Authority;
+  issuing: Authority;
+  /** `${publicUrl}/api/crl`, written into every certificate. */
+  crlUrl: string;
+  /** How long a PKCS#12 waits for its download. */
+  secretTtlMs: number;
+  /** How long a SCEP challenge stays usable. */
+  scepChallengeTtlMs: number;
+  /** Validity of a CRL (nextUpdate - thisUpdate). */
+  crlValidityMs: number;
+  /** Backdating of notBefore, for clients whose clocks run slightly behind. */
+  backdateMs: number;
+  pkcs12: Pkcs12Options;
+  now: () => Date;
+  /** Batched statements of the issuance hot path. */
+  batch: ReturnType<typeof createIssuanceBatchers>;
+}

@@ -1,0 +1,71 @@
+/**
+ * The certificate profile as the CA needs it: a plain input, independent of the store's
+ * `certificate_profiles` table (which is mapped onto it by the caller).
+ */
+import { CaError, CaErrorCode } from './errors';
+
+/** Extended key usages a profile may ask for. */
+export type ExtendedKeyUsage = 'serverAuth' | 'clientAuth';
+
+/** Subject attributes the profile fixes; they override whatever the request says. */
+export interface SubjectTemplate {
+  organization?: string;
+  organizationalUnit?: string;
+  locality?: string;
+  state?: string;
+  /** Two-letter ISO 3166 country code. */
+  country?: string;
+}
+
+export interface CaProfile {
+  /** The profile's id in the store; recorded with every certificate issued under it. */
+  id: string;
+  /** Key algorithm the certificate's key must use (P10) or is generated with (P12). */
+  keyAlgorithm: 'RSA' | 'EC';
+  /**
+   * Minimum key size: RSA modulus bits (at least 2048), or EC curve bits (256 or 384).
+   * For P12 this is also the size generated.
+   */
+  minKeySize: number;
+  /** Days from issuance until the certificate expires (capped at the issuing CA's own expiry). */
+  validityDays: number;
+  /** Subject attributes fixed by the profile (organization, country, ...). Default: none. */
+  subjectTemplate?: SubjectTemplate;
+  /**
+   * DNS suffixes every DNS name must be under (`example.com` allows `example.com` and
+   * `www.example.com`). Empty: no domain policy.
+   */
+  allowedDnsSuffixes: string[];
+  /** Whether `*.name` DNS names may be issued. Default false. */
+  allowWildcards?: boolean;
+  /** Extended key usages written into the certificate. Default: none (no EKU extension). */
+  extendedKeyUsage?: ExtendedKeyUsage[];
+}
+
+/** EC curve bits → the curve this CA uses for that size. */
+export const EC_CURVES: Readonly<Record<number, { name: 'P-256' | 'P-384'; nodeName: string; hash: 'sha256' | 'sha384' }>> = {
+  256: { name: 'P-256', nodeName: 'prime256v1', hash: 'sha256' },
+  384: { name: 'P-384', nodeName: 'secp384r1', hash: 'sha384' },
+};
+
+/** Checks that a profile can be used; throws `PROFILE_INVALID` naming the bad field. */
+export function checkProfile(profile: CaProfile): void {
+  const bad = (field: string, why: string): never => {
+    throw new CaError(CaErrorCode.PROFILE_INVALID, `Certificate profile "${profile.id}": ${field} ${why}.`, { field });
+  };
+  if (!profile.id) bad('id', 'is missing');
+  if (profile.keyAlgorithm !== 'RSA' && profile.keyAlgorithm !== 'EC') bad('keyAlgorithm', 'must be RSA or EC');
+  if (profile.keyAlgorithm === 'RSA' && !(Number.isInteger(profile.minKeySize) && profile.minKeySize >= 2048 && profile.minKeySize <= 8192)) {
+    bad('minKeySize', 'must be between 2048 and 8192 bits for RSA');
+  }
+  if (profile.keyAlgorithm === 'EC' && !EC_CURVES[profile.minKeySize]) bad('minKeySize', 'must be 256 or 384 for EC');
+  if (!(Number.isInteger(profile.validityDays) && profile.validityDays >= 1 && profile.validityDays <= 3650)) {
+    bad('validityDays', 'must be a whole number of days between 1 and 3650');
+  }
+  if (!Array.isArray(profile.allowedDnsSuffixes)) bad('allowedDnsSuffixes', 'must be a list');
+  const country = profile.subjectTemplate?.country;
+  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) bad('subjectTemplate.country', 'must be a two-letter country code');
+  for (const eku of profile.extendedKeyUsage ?? []) {
+    if (eku !== 'serverAuth' && eku !== 'clientAuth') bad('extendedKeyUsage', `holds unknown usage "${String(eku)}"`);
+  }
+}

@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { createBuiltinCa } from '../../../src/ca/builtin-ca';
+import { CaError, CaErrorCode } from '../../../src/ca/errors';
+import { MasterKey } from '../../../src/ca/master-key';
+import { makeCsr } from '../../fixtures/csr/make-csr';
+import { ecProfile, jobKey, openssl, PUBLIC_URL, testCa, tmpFile, verifyWithChain, webProfile } from './support';
+
+async function refusedWith(p: Promise<unknown>): Promise<CaError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(CaError);
+    return err as CaError;
+  }
+  expect.fail('expected a refusal');
+}
+
+describe('built-in CA: P10 issuance', () => {
+  it('when an RSA CSR within the policy is issued, then openssl verifies it with the chain and the extensions match the profile', async () => {
+    const { ca } = await testCa();
+    const { csrPem } = makeCsr({ key: 'rsa2048', subject: '/CN=www.example.com/O=Someone Else', san: 'DNS:www.example.com,DNS:api.example.com' });
+    const cert = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: csrPem, profile: webProfile });
+
+    expect(cert.replayed).to.equal(false);
+    expect(cert.serialNumber).to.match(/^[0-9a-f]{32}$/);
+    expect(cert.subject).to.equal('C=DE, O=Example AG, CN=www.example.com');
+    const chain = await ca.caCertificates();
+    const verified = await verifyWithChain(cert.certificatePem, chain);
+    expect(verified.out).to.contain(': OK');
+    expect(verified.code).to.equal(0);
+
+    const text = (await openssl(['x509', '-noout', '-text', '-in', tmpFile('c.pem', cert.certificatePem)])).out;
+    expect(text).to.match(/Subject: C ?= ?DE, O ?= ?Example AG, CN ?= ?www\.example\.com/);
+    expect(text).to.contain('DNS:www.example.com, DNS:api.example.com');
+    expect(text).to.match(/Key Usage: critical\s+Digital Signature, Key Encipherment/);
+    expect(text).to.match(/Extended Key Usage:\s+TLS Web Server Authentication\n/);
+    expect(text).to.match(/Basic Constraints: critical\s+CA:FALSE/);
+    expect(text).to.contain(`URI:${PUBLIC_URL}/api/crl`);
+    expect(text).to.contain('Public-Key: (2048 bit)');
+    const days = (cert.notAfter.getTime() - Date.now()) / 86_400_000;
+    expect(days).to.be.closeTo(397, 0.01);
+  });
+
+  it('when an EC P-256 CSR is issued under an EC profile, then openssl verifies it and it has only digitalSignature', async () => {
+    const { ca } = await testCa();
+    const { csrPem } = makeCsr({ key: 'p256', subject: '/CN=ec.example.com' });
+    const cert = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: csrPem, profile: ecProfile });
+    expect((await verifyWithChain(cert.certificatePem, await ca.caCertificates())).code).to.equal(0);
+    const text = (await openssl(['x509', '-noout', '-text', '-in', tmpFile('c.pem', cert.certificatePem)])).out;
+    expect(text).to.match(/Key Usage: critical\s+Digital Signature\n/);
+    expect(text).to.contain('TLS Web Server Authentication, TLS Web Client Authentication');
+    expect(text).to.contain('DNS:ec.example.com');
+  });
+
+  it('when the operator edits the server request, then the certificate carries the edited names', async () => {
+    const { ca } = await testCa();
+    const { csrPem } = makeCsr({ subject: '/CN=old.example.com', san: 'DNS:old.example.com' });
+    const request = { csr: csrPem, profile: webProfile, edits: { commonName: 'new.example.com', dnsNames: ['new.example.com', 'www.new.example.com'] } };
+    const review = await ca.reviewCsr(request);
+    expect(review).to.deep.include({ commonName: 'new.example.com', dnsNames: ['new.example.com', 'www.new.example.com'], keyAlgorithm: 'RSA', keySize: 2048 });
+    const cert = await ca.issueFromCsr({ ...request, idempotencyKey: jobKey() });
+    const text = (await openssl(['x509', '-noout', '-text', '-in', tmpFile('c.pem', cert.certificatePem)])).out;
+    expect(text).to.contain('DNS:new.example.com, DNS:www.new.example.com');
+    expect(text).not.to.contain('old.example.com');
+  });
+
+  it('when a CSR has a DNS name outside the policy, then it is refused and nothing is stored', async () => {
+    const { ca, db } = await testCa();
+    const before = (await db.pool.query('SELECT count(*)::int AS n FROM ca_certificates')).rows[0].n;
+    const { csrPem } = makeCsr({ subject: '/CN=www.example.com', san: 'DNS:www.example.com,DNS:intruder.example.org' });
+    const err = await refusedWith(ca.issueFromCsr({ idempotencyKey: jobKey(), csr: csrPem, profile: webProfile }));
+    expect(err.code).to.equal(CaErrorCode.DNS_NOT_ALLOWED);
+    expect(err.message).to.contain('intruder.example.org');
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM ca_certificates')).rows[0].n).to.equal(before);
+  });
+
+  it('when the same job is delivered twice, then the second call returns the same certificate and issues nothing new', async () => {
+    const { ca, db } = await testCa();
+    const key = jobKey();
+    const { csrPem } = makeCsr({ subject: '/CN=retry.example.com' });
+    const [a, b] = await Promise.all([
+      ca.issueFromCsr({ idempotencyKey: key, csr: csrPem, profile: webProfile }),
+      ca.issueFromCsr({ idempotencyKey: key, csr: csrPem, profile: webProfile }),
+    ]);
+    const c = await ca.issueFromCsr({ idempotencyKey: key, csr: csrPem, profile: webProfile });
+    expect(new Set([a.serialNumber, b.serialNumber, c.serialNumber]).size).to.equal(1);
+    expect(c.replayed).to.equal(true);
+    expect(c.certificatePem).to.equal(a.certificatePem);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM ca_certificates WHERE idempotency_key = $1', [key])).rows[0].n).to.equal(1);
+  });
+
+  it('when an idempotency key is reused for a different CSR, then IDEMPOTENCY_CONFLICT', async () => {
+    const { ca } = await testCa();
+    const key = jobKey();
+    await ca.issueFromCsr({ idempotencyKey: key, csr: makeCsr().csrPem, profile: webProfile });
+    const err = await refusedWith(ca.issueFromCsr({ idempotencyKey: key, csr: makeCsr().csrPem, profile: webProfile }));
+    expect(err.code).to.equal(CaErrorCode.IDEMPOTENCY_CONFLICT);
+  });
+
+  it('when the CA is loaded again with the same master key, then it is the same CA; with another key, a technical error says what to fix', async () => {
+    const { ca, db, masterKey } = await testCa();
+    const again = await createBuiltinCa({ pool: db.pool, masterKey, name: 'Test PKI', publicUrl: PUBLIC_URL });
+    expect(await again.caCertificates()).to.deep.equal(await ca.caCertificates());
+    try {
+      await createBuiltinCa({ pool: db.pool, masterKey: new MasterKey(Buffer.alloc(32, 7)), name: 'Test PKI', publicUrl: PUBLIC_URL });
+      expect.fail('loaded with a wrong key');
+    } catch (err) {
+      expect(err).not.to.be.instanceOf(CaError);
+      expect((err as Error).message).to.match(/master key .*CA_MASTER_KEY/);
+    }
+  });
+});

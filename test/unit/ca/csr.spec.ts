@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import crypto from 'node:crypto';
+import { parseCsr, MAX_CSR_BYTES } from '../../../src/ca/csr';
+import { approveCsr } from '../../../src/ca/request-policy';
+import { CaError, CaErrorCode, type CaErrorCode as Code } from '../../../src/ca/errors';
+import type { CaProfile } from '../../../src/ca/profile';
+import { csrDer, makeCsr, withBadSignature } from '../../fixtures/csr/make-csr';
+
+const rsaProfile: CaProfile = { id: 'web-rsa', keyAlgorithm: 'RSA', minKeySize: 2048, validityDays: 365, allowedDnsSuffixes: ['example.com'] };
+const ecProfile: CaProfile = { ...rsaProfile, id: 'web-ec', keyAlgorithm: 'EC', minKeySize: 256 };
+
+/** Runs `fn` and returns the CaError it throws; fails when it throws anything else or nothing. */
+function refusal(fn: () => unknown): CaError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err, `expected a CaError, got ${String(err)}`).to.be.instanceOf(CaError);
+    return err as CaError;
+  }
+  expect.fail('expected a refusal');
+}
+
+describe('CSR parsing (P10)', () => {
+  it('when a PEM RSA CSR with DNS names is given, then subject, names and key are read and the signature verified', () => {
+    const { csrPem } = makeCsr({ key: 'rsa2048', subject: '/CN=www.example.com/O=Example', san: 'DNS:www.example.com,DNS:api.example.com' });
+    const csr = parseCsr(csrPem);
+    expect(csr.commonName).to.equal('www.example.com');
+    expect(csr.dnsNames).to.deep.equal(['www.example.com', 'api.example.com']);
+    expect(csr.key).to.include({ type: 'rsa', bits: 2048 });
+  });
+
+  it('when the CSR is DER bytes with an EC P-384 key, then it is read', () => {
+    const { csrPem } = makeCsr({ key: 'p384', subject: '/CN=db.example.com' });
+    const csr = parseCsr(csrDer(csrPem));
+    expect(csr.key).to.include({ type: 'ec', curve: 'secp384r1', bits: 384 });
+  });
+
+  it('when the CSR is base64 without PEM armour, then it is read', () => {
+    const { csrPem } = makeCsr({ key: 'p256' });
+    expect(parseCsr(csrDer(csrPem).toString('base64')).commonName).to.equal('host.example.com');
+  });
+
+  describe('the bad-CSR corpus: each refusal has its own code and a message, never an untyped exception', () => {
+    const corpus: Array<[string, () => unknown, Code, RegExp]> = [
+      ['a bad signature', () => parseCsr(withBadSignature(makeCsr().csrPem)), CaErrorCode.CSR_SIGNATURE, /signature .* does not match/],
+      ['a bad EC signature', () => parseCsr(withBadSignature(makeCsr({ key: 'p256' }).csrPem)), CaErrorCode.CSR_SIGNATURE, /altered or corrupted/],
+      ['a 1024-bit RSA key', () => approveCsr(parseCsr(makeCsr({ key: 'rsa1024' }).csrPem), rsaProfile), CaErrorCode.KEY_TOO_WEAK, /1024-bit RSA key.*at least 2048/],
+      ['an Ed25519 key', () => approveCsr(parseCsr(makeCsr({ key: 'ed25519' }).csrPem), rsaProfile), CaErrorCode.CSR_SIGNATURE_ALGORITHM, /unsupported algorithm/],
+      ['a DSA key', () => approveCsr(parseCsr(makeCsr({ key: 'dsa2048' }).csrPem), rsaProfile), CaErrorCode.CSR_SIGNATURE_ALGORITHM, /unsupported algorithm/],
+      ['a P-521 key under an EC profile', () => approveCsr(parseCsr(makeCsr({ key: 'p521' }).csrPem), ecProfile), CaErrorCode.KEY_UNSUPPORTED, /P-256 or P-384/],
+      ['an EC key under an RSA profile', () => approveCsr(parseCsr(makeCsr({ key: 'p256' }).csrPem), rsaProfile), CaErrorCode.KEY_ALGORITHM_NOT_ALLOWED, /requires an RSA key/],
+      ['a SHA-1 signature', () => parseCsr(makeCsr({ digest: 'sha1' }).csrPem), CaErrorCode.CSR_SIGNATURE_ALGORITHM, /SHA-1/],
+      ['a DNS name outside the policy', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=www.example.com', san: 'DNS:www.example.com,DNS:evil.example.org' }).csrPem), rsaProfile), CaErrorCode.DNS_NOT_ALLOWED, /evil\.example\.org.*outside the domain policy/],
+      ['a common name outside the policy', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=www.other.net' }).csrPem), rsaProfile), CaErrorCode.DNS_NOT_ALLOWED, /www\.other\.net/],
+      ['an IP address alternative name', () => approveCsr(parseCsr(makeCsr({ san: 'DNS:a.example.com,IP:10.0.0.1' }).csrPem), rsaProfile), CaErrorCode.SAN_TYPE_NOT_ALLOWED, /iPAddress/],
+      ['garbage text', () => parseCsr('this is not a certificate request!'), CaErrorCode.CSR_INVALID, /neither PEM nor DER/],
+      ['base64-looking text', () => parseCsr('thisisnotacertificaterequest'), CaErrorCode.CSR_INVALID, /not a valid certificate signing request/],
+      ['garbage bytes', () => parseCsr(crypto.randomBytes(300)), CaErrorCode.CSR_INVALID, /not a valid certificate signing request/],
+      ['DER-looking garbage', () => parseCsr(Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0x00]), crypto.randomBytes(256)])), CaErrorCode.CSR_INVALID, /cannot be read|malformed|missing/],
+      ['a truncated CSR', () => parseCsr(csrDer(makeCsr().csrPem).subarray(0, 200)), CaErrorCode.CSR_INVALID, /structure cannot be read/],
+      ['a certificate instead of a CSR', () => parseCsr('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'), CaErrorCode.CSR_INVALID, /"CERTIFICATE", not a "CERTIFICATE REQUEST"/],
+      ['an empty string', () => parseCsr(''), CaErrorCode.CSR_EMPTY, /empty/],
+      ['blank text', () => parseCsr('  \n '), CaErrorCode.CSR_EMPTY, /empty/],
+      ['empty bytes', () => parseCsr(Buffer.alloc(0)), CaErrorCode.CSR_EMPTY, /empty/],
+      ['a very large upload', () => parseCsr(Buffer.alloc(MAX_CSR_BYTES + 1, 0x30)), CaErrorCode.CSR_TOO_LARGE, /at most 65536 bytes/],
+      ['a very large PEM', () => parseCsr(`-----BEGIN CERTIFICATE REQUEST-----\n${'A'.repeat(10 * 1024 * 1024)}\n-----END CERTIFICATE REQUEST-----`), CaErrorCode.CSR_TOO_LARGE, /bytes/],
+    ];
+    for (const [what, run, code, message] of corpus) {
+      it(`when the CSR has ${what}, then it is refused with ${code}`, () => {
+        const err = refusal(run);
+        expect(err.code).to.equal(code);
+        expect(err.message).to.match(message);
+      });
+    }
+
+    it('when random mutations of a valid CSR are parsed, then every failure is a CaError', () => {
+      const der = csrDer(makeCsr({ key: 'p256', san: 'DNS:a.example.com' }).csrPem);
+      for (let i = 0; i < 500; i++) {
+        const copy = Buffer.from(der);
+        const at = crypto.randomInt(copy.length);
+        copy[at] = crypto.randomInt(256);
+        try {
+          parseCsr(copy);
+        } catch (err) {
+          expect(err, `mutation at byte ${at}`).to.be.instanceOf(CaError);
+        }
+      }
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { approveNames, checkKey } from '../../../src/ca/request-policy';
+import { checkDnsName, isUnderSuffix } from '../../../src/ca/dns-policy';
+import { CaError, CaErrorCode } from '../../../src/ca/errors';
+import { checkProfile, type CaProfile } from '../../../src/ca/profile';
+
+const profile: CaProfile = {
+  id: 'intranet',
+  keyAlgorithm: 'RSA',
+  minKeySize: 3072,
+  validityDays: 397,
+  allowedDnsSuffixes: ['corp.example.com', '.example.net'],
+  subjectTemplate: { organization: 'Example AG', country: 'DE' },
+};
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(CaError);
+    return (err as CaError).code;
+  }
+  return 'none';
+}
+
+describe('domain policy', () => {
+  it('when a name equals or lies under an allowed suffix, then it is allowed, normalized to lower case', () => {
+    expect(checkDnsName('Web.Corp.Example.com.', profile)).to.equal('web.corp.example.com');
+    expect(checkDnsName('example.net', profile)).to.equal('example.net');
+  });
+
+  it('when a name only ends with the suffix text but is not under it, then it is refused', () => {
+    expect(isUnderSuffix('evilcorp.example.com', 'corp.example.com')).to.equal(false);
+    expect(codeOf(() => checkDnsName('evilcorp.example.com', profile))).to.equal(CaErrorCode.DNS_NOT_ALLOWED);
+  });
+
+  it('when a name is not a valid host name, then DNS_NAME_INVALID', () => {
+    for (const bad of ['-a.corp.example.com', 'a..corp.example.com', 'a_b.corp.example.com', 'localhost', 'ä.corp.example.com', `${'a'.repeat(64)}.corp.example.com`]) {
+      expect(codeOf(() => checkDnsName(bad, profile)), bad).to.equal(CaErrorCode.DNS_NAME_INVALID);
+    }
+  });
+
+  it('when a wildcard is requested, then it is refused unless the profile allows wildcards', () => {
+    expect(codeOf(() => checkDnsName('*.corp.example.com', profile))).to.equal(CaErrorCode.DNS_WILDCARD_NOT_ALLOWED);
+    expect(checkDnsName('*.corp.example.com', { ...profile, allowWildcards: true })).to.equal('*.corp.example.com');
+    expect(codeOf(() => checkDnsName('*.example.org', { ...profile, allowWildcards: true }))).to.equal(CaErrorCode.DNS_NOT_ALLOWED);
+  });
+
+  it('when the profile has no suffixes, then any valid name is allowed', () => {
+    expect(checkDnsName('anything.example.org', { ...profile, allowedDnsSuffixes: [] })).to.equal('anything.example.org');
+  });
+});
+
+describe('approving a request', () => {
+  it('when the operator edits the names, then the edits replace the request and the template fixes the organization', () => {
+    const approved = approveNames({ commonName: 'old.corp.example.com', dnsNames: ['old.corp.example.com'] }, profile, {
+      commonName: 'New.corp.example.com',
+      dnsNames: ['alias.corp.example.com'],
+    });
+    expect(approved.commonName).to.equal('new.corp.example.com');
+    expect(approved.dnsNames).to.deep.equal(['new.corp.example.com', 'alias.corp.example.com']);
+    expect(approved.subject).to.deep.equal([
+      { shortName: 'C', value: 'DE' },
+      { shortName: 'O', value: 'Example AG' },
+      { shortName: 'CN', value: 'new.corp.example.com' },
+    ]);
+  });
+
+  it('when an edit puts a name outside the policy, then it is refused', () => {
+    expect(codeOf(() => approveNames({ dnsNames: [] }, profile, { dnsNames: ['x.example.org'] }))).to.equal(CaErrorCode.DNS_NOT_ALLOWED);
+  });
+
+  it('when there is neither common name nor DNS name, then SUBJECT_MISSING', () => {
+    expect(codeOf(() => approveNames({ dnsNames: [] }, profile))).to.equal(CaErrorCode.SUBJECT_MISSING);
+  });
+
+  it('when the common name is a person, then it is kept and no DNS name is added', () => {
+    const approved = approveNames({ commonName: 'Erika Mustermann', dnsNames: [] }, profile);
+    expect(approved.dnsNames).to.deep.equal([]);
+    expect(approved.commonName).to.equal('Erika Mustermann');
+  });
+
+  it('when the key is shorter than the profile minimum, then KEY_TOO_WEAK names both sizes', () => {
+    try {
+      checkKey({ type: 'rsa', bits: 2048 }, profile);
+      expect.fail('no refusal');
+    } catch (err) {
+      expect((err as CaError).code).to.equal(CaErrorCode.KEY_TOO_WEAK);
+      expect((err as CaError).message).to.match(/2048-bit RSA key.*at least 3072 bits/);
+    }
+  });
+
+  it('when a profile is unusable, then PROFILE_INVALID names the field', () => {
+    try {
+      checkProfile({ ...profile, minKeySize: 1024 });
+      expect.fail('no refusal');
+    } catch (err) {
+      expect((err as CaError).code).to.equal(CaErrorCode.PROFILE_INVALID);
+      expect((err as CaError).message).to.match(/minKeySize/);
+    }
+  });
+});
