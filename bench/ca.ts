@@ -12,6 +12,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
+import { loadConfig } from '../src/config';
 import { createBuiltinCa } from '../src/ca/builtin-ca';
 import { buildCertificate, encodeName } from '../src/ca/certificate-builder';
 import { parseCsr } from '../src/ca/csr';
@@ -52,7 +53,8 @@ function makeCsr(key: crypto.KeyPairKeyObjectResult, cn: string): Buffer {
 }
 
 async function database(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, drop: async () => undefined };
+  const configured = loadConfig().database.url;
+  if (configured) return { url: configured, drop: async () => undefined };
   const server = 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `wpki_bench_${Date.now()}`;
   const admin = new Client({ connectionString: server });

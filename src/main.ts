@@ -8,6 +8,7 @@
 import type { Server } from 'node:http';
 import { loadConfig, type Config } from './config';
 import { createApp } from './api/app';
+import { createBuiltinCa, resolveMasterKey } from './ca';
 import { createCamundaClients, type CamundaClients } from './engine/client';
 import { deployAll } from './engine/deploy';
 import { DEMO_USERS } from './engine/identity';
@@ -66,6 +67,17 @@ async function main(): Promise<void> {
   if (await seedDemoData(db.pool)) log('[db] empty database: demo data created');
   log(`[db] ${db.location}`);
 
+  const masterKey = resolveMasterKey({ configured: config.ca.masterKey, dataDir: config.dataDir });
+  if (masterKey.origin === 'generated') log(`[ca] generated a master key in ${masterKey.file} (set CA_MASTER_KEY in production)`);
+  const ca = await createBuiltinCa({
+    pool: db.pool,
+    masterKey: masterKey.key,
+    name: config.ca.name,
+    publicUrl: config.api.publicUrl,
+    secretTtlMinutes: config.secretLinkTtlMinutes,
+    log,
+  });
+
   const transport = createMailTransport(config.mail);
   stops.push({ what: 'the mail transport', stop: async () => transport.close() });
   log(`[mail] ${transport.description}`);
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
   stops.push({ what: 'the job workers', stop: () => workers.close() });
   log(`[workers] ${workers.types.length} job types: ${workers.types.join(', ')}`);
 
-  const server = await listen(createApp({ pool: db.pool }), config.api.port);
+  const server = await listen(createApp({ pool: db.pool, ca }), config.api.port);
   stops.push({ what: 'the API', stop: () => new Promise((r) => server.close(r)) });
 
   log(`
@@ -87,6 +99,7 @@ Workplace PKI is running.
   Tasklist  ${config.camunda.tasklistUrl}
   Operate   ${config.camunda.operateUrl}
   API       ${config.api.publicUrl}/api/health
+  CRL       ${config.api.publicUrl}/api/crl
   Mail      ${transport.description}
 ${config.camunda.startLocalEngine ? `  Demo users (user / password): ${DEMO_USERS.map((u) => `${u.username}/${u.password}`).join(', ')}\n` : ''}Press Ctrl-C to stop.`);
 }
