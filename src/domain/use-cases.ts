@@ -1,0 +1,98 @@
+/**
+ * The use cases and where they start (the "Process start" rows of spec 001-004): on which kind
+ * of object, in which state, and what else must hold. From this, the API offers an object's
+ * available use cases and refuses a start in the wrong state. Pure: options and card-type
+ * commands come in as data.
+ */
+
+export type ObjectKind = 'asset' | 'certificate-profile' | 'certificate' | 'request' | 'card';
+
+export interface UseCaseDefinition {
+  /** Symbolic name = BPMN process id. */
+  symbolicName: string;
+  /** The operator's name for it. */
+  label: string;
+  /** Objects it starts on, each with the states it requires. */
+  startsOn: Partial<Record<ObjectKind, readonly string[]>>;
+  /** Only on cards of this type (e.g. virtual smart cards). */
+  cardType?: string;
+  /** Offered only when an admin enabled it as an additional command of the card type (spec 003). */
+  needsCardTypeCommand?: boolean;
+}
+
+export const USE_CASES: readonly UseCaseDefinition[] = [
+  {
+    // Spec 002: "Search for assets (in state 'Active') > Enroll profile", or on an Active profile.
+    symbolicName: 'AssetsProcEnrollProfile',
+    label: 'Enroll profile',
+    startsOn: { asset: ['Active'], 'certificate-profile': ['Active'] },
+  },
+  {
+    // Spec 001: "Search for requests in state 'Requested' > Approve request".
+    symbolicName: 'AssetsProcApproval',
+    label: 'Approve request',
+    startsOn: { request: ['Requested'] },
+  },
+  {
+    // Lock (hold) or revoke a certificate that is in use.
+    symbolicName: 'AssetsProcLockCertificate',
+    label: 'Lock certificate',
+    startsOn: { certificate: ['Valid', 'Certificate hold'] },
+  },
+  {
+    // Spec 004: "Required card state: Active".
+    symbolicName: 'CardsProcDeactivate',
+    label: 'Deactivate card',
+    startsOn: { card: ['active'] },
+  },
+  {
+    // Spec 003: on an inactive virtual smart card, disabled until an admin adds the command.
+    symbolicName: 'VirtualSmartCardProcReactivate',
+    label: 'Reactivate virtual smart card',
+    startsOn: { card: ['inactive'] },
+    cardType: 'virtual-smart-card',
+    needsCardTypeCommand: true,
+  },
+];
+
+export interface ObjectFacts {
+  kind: ObjectKind;
+  state: string;
+  /** For cards: their type. */
+  cardType?: string;
+}
+
+export interface UseCaseSwitches {
+  /** Use cases an admin has disabled (use_case_options.enabled = false). */
+  disabled: ReadonlySet<string>;
+  /** Card-type commands enabled by an admin, as `${cardType}/${symbolicName}`. */
+  enabledCardCommands: ReadonlySet<string>;
+}
+
+export type Availability = { available: true } | { available: false; reason: string };
+
+/** Whether `useCase` may start on the object now, and if not, why (in the operator's words). */
+export function availability(useCase: UseCaseDefinition, object: ObjectFacts, switches: UseCaseSwitches): Availability {
+  const states = useCase.startsOn[object.kind];
+  if (!states) return { available: false, reason: `${useCase.label} does not start on a ${object.kind}` };
+  if (useCase.cardType && object.cardType !== useCase.cardType) {
+    return { available: false, reason: `${useCase.label} is only for cards of type ${useCase.cardType}` };
+  }
+  if (switches.disabled.has(useCase.symbolicName)) return { available: false, reason: `${useCase.label} is disabled by an admin` };
+  if (useCase.needsCardTypeCommand && !switches.enabledCardCommands.has(`${object.cardType}/${useCase.symbolicName}`)) {
+    return { available: false, reason: `${useCase.label} is not enabled for ${object.cardType} (an admin enables it as an additional command)` };
+  }
+  if (!states.includes(object.state)) {
+    return { available: false, reason: `${useCase.label} needs the ${object.kind} in state ${states.map((s) => `'${s}'`).join(' or ')}; it is '${object.state}'` };
+  }
+  return { available: true };
+}
+
+/** The use cases available on the object now. */
+export function availableUseCases(object: ObjectFacts, switches: UseCaseSwitches): UseCaseDefinition[] {
+  return USE_CASES.filter((u) => availability(u, object, switches).available);
+}
+
+export function findUseCase(symbolicName: string): UseCaseDefinition | undefined {
+  return USE_CASES.find((u) => u.symbolicName === symbolicName);
+}
