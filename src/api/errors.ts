@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.VALIDATION]: 400,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.GONE]: 410,
 };
 
 export const problemDetails: ErrorRequestHandler = (err, req, res, _next) => {

@@ -8,6 +8,7 @@ export const ErrorCode = {
   VALIDATION: 'VALIDATION',
   NOT_FOUND: 'NOT_FOUND',
   FORBIDDEN: 'FORBIDDEN',
+  GONE: 'GONE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -62,5 +63,12 @@ export class NotFoundError extends DomainError {
 export class ForbiddenError extends DomainError {
   constructor(message: string) {
     super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+/** Something that existed once and is gone for good (a used or expired one-time link). */
+export class GoneError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.GONE, message);
   }
 }
