@@ -53,8 +53,12 @@ export const newProfile = z
     keyAlgorithm: z.enum(['RSA', 'EC']),
     minKeySize: z.number().int().min(256).max(16384),
     validityDays: z.number().int().min(1).max(3650),
-    subjectTemplate: text(500),
-    extendedKeyUsage: z.array(z.enum(['serverAuth', 'clientAuth', 'emailProtection', 'codeSigning'])).max(4).default(['serverAuth']),
+    // A DN with {placeholders}, e.g. 'CN={commonName},O=Example Corp,C=SE' (see src/ca/store-profile.ts).
+    subjectTemplate: text(500).regex(
+      /^\s*(CN|O|OU|L|ST|C)\s*=[^,=]*(,\s*(CN|O|OU|L|ST|C)\s*=[^,=]*)*$/i,
+      'must read like CN={commonName},O=Example Corp,C=SE (attributes CN, O, OU, L, ST, C)',
+    ),
+    extendedKeyUsage: z.array(z.enum(['serverAuth', 'clientAuth'])).max(2).default(['serverAuth']),
     allowedDnsSuffixes: z.array(suffix).max(50).default([]),
     enrollmentApprovalRequired: z.boolean().default(false),
     revocationApprovalRequired: z.boolean().default(false),
@@ -63,12 +67,12 @@ export const newProfile = z
     state: z.string().default('Active'),
   })
   .strict()
-  .refine((p) => p.keyAlgorithm !== 'RSA' || p.minKeySize >= 2048, {
-    message: 'RSA profiles need a minimum key size of at least 2048 bits',
+  .refine((p) => p.keyAlgorithm !== 'RSA' || (p.minKeySize >= 2048 && p.minKeySize <= 8192), {
+    message: 'RSA profiles need a minimum key size between 2048 and 8192 bits',
     path: ['minKeySize'],
   })
-  .refine((p) => p.keyAlgorithm !== 'EC' || [256, 384, 521].includes(p.minKeySize), {
-    message: 'EC profiles take a curve size of 256, 384 or 521 bits',
+  .refine((p) => p.keyAlgorithm !== 'EC' || [256, 384].includes(p.minKeySize), {
+    message: 'EC profiles take a curve size of 256 (P-256) or 384 (P-384) bits',
     path: ['minKeySize'],
   });
 export type NewProfile = z.input<typeof newProfile>;

@@ -8,6 +8,7 @@ import { searchAssets } from '../../../src/store/assets';
 import { searchCards } from '../../../src/store/cards';
 import { certificatesByCard } from '../../../src/store/certificates';
 import { listOptions } from '../../../src/store/options';
+import { toCaProfile } from '../../../src/ca/store-profile';
 import { testDatabase } from '../../support/database';
 
 describe('store: demo data', () => {
@@ -28,6 +29,7 @@ describe('store: demo data', () => {
       expect(profiles.every((p) => p.state === 'Active')).to.equal(true);
       expect(profiles.some((p) => p.allowedDnsSuffixes.length > 0)).to.equal(true);
       expect(profiles.some((p) => p.enrollmentApprovalRequired)).to.equal(true);
+      for (const p of profiles) expect(() => toCaProfile(p), p.name).to.not.throw();
       const assets = (await searchAssets(pool, { limit: 100 })).items;
       expect(assets.length).to.be.at.least(3);
       expect(assets.map((a) => a.state)).to.include.members(['Active', 'Inactive', 'Pending']);
