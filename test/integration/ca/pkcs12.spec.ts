@@ -1,17 +1,7 @@
 import { expect } from 'chai';
 import crypto from 'node:crypto';
 import { CaError, CaErrorCode } from '../../../src/ca/errors';
-import { clock, ecProfile, jobKey, openssl, testCa, tmpFile, verifyWithChain, webProfile } from './support';
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(CaError);
-    return (err as CaError).code;
-  }
-  return 'none';
-}
+import { clock, ecProfile, jobKey, openssl, testCa, tmpFile, verifyWithChain, webProfile, refusal } from './support';
 
 describe('built-in CA: P12 key generation', () => {
   afterEach(() => {

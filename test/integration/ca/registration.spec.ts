@@ -1,17 +1,7 @@
 import { expect } from 'chai';
 import crypto from 'node:crypto';
-import { CaError, CaErrorCode } from '../../../src/ca/errors';
-import { clock, jobKey, testCa, webProfile } from './support';
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(CaError);
-    return (err as CaError).code;
-  }
-  return 'none';
-}
+import { CaErrorCode } from '../../../src/ca/errors';
+import { clock, jobKey, testCa, webProfile, refusal } from './support';
 
 describe('built-in CA: ACME and SCEP registration', () => {
   afterEach(() => {

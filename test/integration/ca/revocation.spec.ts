@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { CaError, CaErrorCode } from '../../../src/ca/errors';
+import { CaErrorCode } from '../../../src/ca/errors';
 import { makeCsr } from '../../fixtures/csr/make-csr';
-import { jobKey, openssl, testCa, tmpFile, verifyWithChain, webProfile } from './support';
+import { jobKey, openssl, testCa, tmpFile, verifyWithChain, webProfile, refusal } from './support';
 
 async function issue(cn: string) {
   const { ca } = await testCa();
@@ -22,16 +22,6 @@ function entryOf(text: string, serialHex: string): string | undefined {
   if (at < 0) return undefined;
   const next = text.indexOf('Serial Number:', at + 10);
   return text.slice(at, next < 0 ? text.indexOf('Signature Algorithm', at) : next);
-}
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(CaError);
-    return (err as CaError).code;
-  }
-  return 'none';
 }
 
 describe('built-in CA: revoke, hold, release and the CRL', () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createBuiltinCa, type BuiltinCa } from '../../../src/ca/builtin-ca';
+import { CaError } from '../../../src/ca/errors';
 import { MasterKey } from '../../../src/ca/master-key';
 import type { CaProfile } from '../../../src/ca/profile';
 import { testDatabase, type TestDatabase } from '../../support/database';
@@ -96,3 +97,14 @@ export const webProfile: CaProfile = {
 };
 
 export const ecProfile: CaProfile = { ...webProfile, id: 'web-server-ec', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['serverAuth', 'clientAuth'] };
+
+/** Awaits `p` and returns the CaError code it was refused with ('none' when it succeeded). */
+export async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(err instanceof CaError)) throw err;
+    return err.code;
+  }
+  return 'none';
+}
