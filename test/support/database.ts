@@ -78,3 +78,23 @@ export function testDatabase(): Promise<TestDatabase> {
   pending ??= create();
   return pending;
 }
+
+/**
+ * Runs `work` on a new, empty (unmigrated) database next to the run's test database, and drops
+ * it afterwards — for tests about migrations and first starts.
+ */
+export async function withEmptyDatabase<T>(work: (pool: Pool) => Promise<T>): Promise<T> {
+  const { url } = await testDatabase();
+  const name = `wpki_empty_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const pool = createPool({ connectionString: withDatabase(url, name), max: 3 });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}

@@ -1,18 +1,16 @@
 import { expect } from 'chai';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { applyOnce } from '../../../src/store/effects';
-import { createPool } from '../../../src/store/db';
 import { listMigrations, migrate } from '../../../src/store/migrate';
 import { getCertificate, transitionCertificate } from '../../../src/store/certificates';
 import { auditHistory } from '../../../src/store/audit';
-import { testDatabase } from '../../support/database';
+import { testDatabase, withEmptyDatabase } from '../../support/database';
 import { aValidCertificate, actor } from './fixtures';
 
 describe('store: idempotent effects and migrations', () => {
   let pool: Pool;
-  let url: string;
   before(async () => {
-    ({ pool, url } = await testDatabase());
+    ({ pool } = await testDatabase());
   });
 
   it('when an effect is replayed with the same key, then it is not applied again and the stored result returns', async () => {
@@ -79,21 +77,10 @@ describe('store: idempotent effects and migrations', () => {
   });
 
   it('when migrations run on an empty database, then every migration is applied in order', async () => {
-    const name = `wpki_empty_${Date.now()}`;
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const emptyUrl = new URL(url);
-    emptyUrl.pathname = `/${name}`;
-    const empty = createPool({ connectionString: emptyUrl.toString(), max: 2 });
-    try {
+    await withEmptyDatabase(async (empty) => {
       const applied = await migrate(empty);
       expect(applied).to.deep.equal(listMigrations().map((m) => m.name));
       expect(await migrate(empty)).to.deep.equal([]);
-    } finally {
-      await empty.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    });
   });
 });

@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { Client } from 'pg';
-import { createPool } from '../../../src/store/db';
 import { migrate } from '../../../src/store/migrate';
 import { seedDemoData } from '../../../src/store/seed';
 import { searchProfiles } from '../../../src/store/profiles';
@@ -9,19 +7,11 @@ import { searchCards } from '../../../src/store/cards';
 import { certificatesByCard } from '../../../src/store/certificates';
 import { listOptions } from '../../../src/store/options';
 import { toCaProfile } from '../../../src/ca/store-profile';
-import { testDatabase } from '../../support/database';
+import { withEmptyDatabase } from '../../support/database';
 
 describe('store: demo data', () => {
   it('when seeded on an empty database, then it has every protocol, assets, cards with certificates and options; a second seed changes nothing', async () => {
-    const { url } = await testDatabase();
-    const name = `wpki_seed_${Date.now()}`;
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    const pool = createPool({ connectionString: u.toString(), max: 3 });
-    try {
+    await withEmptyDatabase(async (pool) => {
       await migrate(pool);
       expect(await seedDemoData(pool)).to.equal(true);
       const profiles = (await searchProfiles(pool, { limit: 100 })).items;
@@ -43,10 +33,6 @@ describe('store: demo data', () => {
       const before = await counts();
       expect(await seedDemoData(pool)).to.equal(false);
       expect(await counts()).to.deep.equal(before);
-    } finally {
-      await pool.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    });
   });
 });
