@@ -14,9 +14,9 @@ import os from 'node:os';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config';
 import { createBuiltinCa } from '../src/ca/builtin-ca';
+import { buildCsr } from '../src/ca/csr-builder';
 import { buildCertificate, encodeName } from '../src/ca/certificate-builder';
 import { parseCsr } from '../src/ca/csr';
-import { explicit, octetString, oid, sequence, setOf, tlv, integer, bitString } from '../src/ca/der';
 import { MasterKey } from '../src/ca/master-key';
 import type { CaProfile } from '../src/ca/profile';
 import { approveCsr } from '../src/ca/request-policy';
@@ -42,15 +42,7 @@ async function rate(op: (i: number) => unknown, seconds = SECONDS, concurrency =
 }
 
 /** A PKCS#10 CSR built in-process (OpenSSL per CSR would dominate the set-up). */
-function makeCsr(key: crypto.KeyPairKeyObjectResult, cn: string): Buffer {
-  const spki = key.publicKey.export({ format: 'der', type: 'spki' });
-  const san = sequence(oid('2.5.29.17'), octetString(sequence(tlv(0x82, Buffer.from(cn)), tlv(0x82, Buffer.from(`www.${cn}`)))));
-  const attrs = explicit(0, sequence(oid('1.2.840.113549.1.9.14'), setOf(sequence(san))));
-  const cri = sequence(integer(0), encodeName([{ shortName: 'CN', value: cn }]), spki, attrs);
-  const rsa = key.privateKey.asymmetricKeyType === 'rsa';
-  const alg = rsa ? sequence(oid('1.2.840.113549.1.1.11'), Buffer.from([5, 0])) : sequence(oid('1.2.840.10045.4.3.2'));
-  return sequence(cri, alg, bitString(crypto.sign('sha256', cri, key.privateKey)));
-}
+const makeCsr = (keyPair: crypto.KeyPairKeyObjectResult, cn: string): Buffer => buildCsr({ keyPair, commonName: cn, dnsNames: [cn, `www.${cn}`] });
 
 async function database(): Promise<{ url: string; drop: () => Promise<void> }> {
   const configured = loadConfig().database.url;
