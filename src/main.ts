@@ -8,7 +8,7 @@
 import type { Server } from 'node:http';
 import { loadConfig, type Config } from './config';
 import { createApp } from './api/app';
-import { createBuiltinCa, resolveMasterKey } from './ca';
+import { startBuiltinCa } from './ca/start';
 import { createCamundaClients, type CamundaClients } from './engine/client';
 import { deployAll } from './engine/deploy';
 import { DEMO_USERS } from './engine/identity';
@@ -64,19 +64,9 @@ async function main(): Promise<void> {
 
   const db: OpenDatabase = await openDatabase(config, log);
   stops.push({ what: 'the database', stop: () => db.close() });
-  if (await seedDemoData(db.pool)) log('[db] empty database: demo data created');
+  const ca = await startBuiltinCa(config, db.pool, log);
+  if (await seedDemoData(db.pool, { ca, log })) log('[db] empty database: demo data created');
   log(`[db] ${db.location}`);
-
-  const masterKey = resolveMasterKey({ configured: config.ca.masterKey, dataDir: config.dataDir });
-  if (masterKey.origin === 'generated') log(`[ca] generated a master key in ${masterKey.file} (set CA_MASTER_KEY in production)`);
-  const ca = await createBuiltinCa({
-    pool: db.pool,
-    masterKey: masterKey.key,
-    name: config.ca.name,
-    publicUrl: config.api.publicUrl,
-    secretTtlMinutes: config.secretLinkTtlMinutes,
-    log,
-  });
 
   const transport = createMailTransport(config.mail);
   stops.push({ what: 'the mail transport', stop: async () => transport.close() });

@@ -2,10 +2,13 @@
 import { loadConfig } from '../config';
 import { openDatabase } from './database';
 import { seedDemoData } from './seed';
+import { startBuiltinCa } from '../ca/start';
 
 async function main(): Promise<void> {
-  const db = await openDatabase(loadConfig());
-  const seeded = await seedDemoData(db.pool);
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  const ca = await startBuiltinCa(config, db.pool);
+  const seeded = await seedDemoData(db.pool, { ca });
   console.log(seeded ? `[seed] demo data created in ${db.location}` : `[seed] ${db.location} already has data; nothing changed`);
   await db.close();
 }

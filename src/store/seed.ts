@@ -5,9 +5,12 @@
  */
 import crypto from 'node:crypto';
 import type { Pool } from 'pg';
+import type { CaConnector } from '../ca/connector';
+import { buildCsr } from '../ca/csr-builder';
+import { toCaProfile, type SubjectValues } from '../ca/store-profile';
 import { withTransaction, type Queryable } from './db';
 import { createAsset, transitionAsset } from './assets';
-import { createProfile, type NewProfile } from './profiles';
+import { createProfile, type CertificateProfile, type NewProfile } from './profiles';
 import { createCertificate, transitionCertificate } from './certificates';
 import { addCardRelation, createCard, transitionCard, transitionCardRelation } from './cards';
 
@@ -63,9 +66,58 @@ const PROFILES: NewProfile[] = [
   },
 ];
 
-const serial = () => crypto.randomBytes(16).toString('hex').replace(/^0+/, '');
+export interface SeedOptions {
+  /** When given, demo certificates are really issued (and held) by this CA; else they are records only. */
+  ca?: CaConnector;
+  log?: (line: string) => void;
+}
 
-async function seedInto(tx: Queryable): Promise<void> {
+interface DemoCertificate {
+  subject: string;
+  dnsNames: string[];
+  serial: string;
+  pem?: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** A demo certificate: issued by the CA from a fresh key's CSR (the key is thrown away), or a record only. */
+async function demoCertificate(
+  ca: CaConnector | undefined,
+  profile: CertificateProfile,
+  commonName: string,
+  dnsNames: string[],
+  values: SubjectValues,
+): Promise<DemoCertificate> {
+  if (!ca) {
+    return {
+      subject: `CN=${commonName}`,
+      dnsNames,
+      serial: crypto.randomBytes(16).toString('hex').replace(/^0+/, ''),
+      notBefore: new Date(Date.now() - 30 * DAY),
+      notAfter: new Date(Date.now() + profile.validityDays * DAY),
+    };
+  }
+  const keyPair =
+    profile.keyAlgorithm === 'RSA'
+      ? crypto.generateKeyPairSync('rsa', { modulusLength: profile.minKeySize })
+      : crypto.generateKeyPairSync('ec', { namedCurve: profile.minKeySize === 384 ? 'secp384r1' : 'prime256v1' });
+  const issued = await ca.issueFromCsr({
+    idempotencyKey: `seed:${profile.name}:${commonName}`,
+    csr: buildCsr({ keyPair, commonName, dnsNames }),
+    profile: toCaProfile(profile, values),
+  });
+  return {
+    subject: issued.subject,
+    dnsNames: issued.dnsNames,
+    serial: issued.serialNumber,
+    pem: issued.certificatePem,
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+  };
+}
+
+async function seedInto(tx: Queryable, { ca }: SeedOptions): Promise<void> {
   // One client runs one query at a time: create sequentially.
   const profiles = [];
   for (const p of PROFILES) profiles.push(await createProfile(tx, p, SEEDER));
@@ -92,21 +144,8 @@ async function seedInto(tx: Queryable): Promise<void> {
   const old = await createAsset(tx, { name: 'old-fileserver', dnsNames: ['files.corp.example.com'], commonName: 'files.corp.example.com' }, SEEDER);
   await transitionAsset(tx, old.id, 'Inactive', { ...SEEDER, reason: 'decommissioned' });
 
-  const now = Date.now();
-  await createCertificate(
-    tx,
-    {
-      state: 'Valid',
-      profileId: tls!.id,
-      assetId: web01.id,
-      subject: 'CN=web01.corp.example.com,OU=IT Operations,O=Example Corp,C=SE',
-      dnsNames: ['web01.corp.example.com', 'portal.corp.example.com'],
-      serial: serial(),
-      notBefore: new Date(now - 30 * DAY),
-      notAfter: new Date(now + 367 * DAY),
-    },
-    SEEDER,
-  );
+  const web01Certificate = await demoCertificate(ca, tls!, 'web01.corp.example.com', ['web01.corp.example.com', 'portal.corp.example.com'], { organizationalUnit: 'IT Operations' });
+  await createCertificate(tx, { state: 'Valid', profileId: tls!.id, assetId: web01.id, ...web01Certificate }, SEEDER);
 
   const holders: Array<[string, string, string, 'active' | 'inactive']> = [
     ['smart-card', 'Alice Andersson', 'alice.andersson@example.com', 'active'],
@@ -120,21 +159,12 @@ async function seedInto(tx: Queryable): Promise<void> {
     const card = await createCard(tx, { cardTypeId: type, serialNumber: `${type === 'smart-card' ? 'SC' : 'VSC'}-${String(1000 + n)}`, holderName, holderEmail }, SEEDER);
     const user = await addCardRelation(tx, card.id, { relatedType: 'user', relatedId: holderEmail }, SEEDER);
     for (const purpose of ['Authentication', 'Signature']) {
-      const cert = await createCertificate(
-        tx,
-        {
-          state: 'Valid',
-          profileId: (purpose === 'Authentication' ? client : scep)!.id,
-          cardId: card.id,
-          subject: `CN=${holderName} (${purpose}),O=Example Corp,C=SE`,
-          serial: serial(),
-          notBefore: new Date(now - 100 * DAY),
-          notAfter: new Date(now + 630 * DAY),
-        },
-        SEEDER,
-      );
+      const profile = (purpose === 'Authentication' ? client : scep)!;
+      const issued = await demoCertificate(ca, profile, `${holderName} (${purpose})`, [], {});
+      const cert = await createCertificate(tx, { state: 'Valid', profileId: profile.id, cardId: card.id, ...issued }, SEEDER);
       const rel = await addCardRelation(tx, card.id, { relatedType: 'certificate', relatedId: String(cert.id) }, SEEDER);
       if (state === 'inactive') {
+        await ca?.hold({ idempotencyKey: `seed:hold:${issued.serial}`, serialNumber: issued.serial });
         await transitionCertificate(tx, cert.id, 'Certificate hold', { ...SEEDER, reason: 'card deactivated' });
         await transitionCardRelation(tx, rel.id, 'inactive', SEEDER);
       }
@@ -147,13 +177,14 @@ async function seedInto(tx: Queryable): Promise<void> {
 }
 
 /** Seeds the demo data if the database has no certificate profile yet; returns whether it did. */
-export async function seedDemoData(pool: Pool): Promise<boolean> {
+export async function seedDemoData(pool: Pool, options: SeedOptions = {}): Promise<boolean> {
   return withTransaction(pool, async (tx) => {
     // Serialise concurrent seeders (two starts at once) on the same lock as nothing else uses.
     await tx.query('SELECT pg_advisory_xact_lock(7273302)');
     const { rows } = await tx.query<{ n: number }>('SELECT count(*) AS n FROM certificate_profiles');
     if ((rows[0]?.n ?? 0) > 0) return false;
-    await seedInto(tx);
+    options.log?.(`[seed] creating demo data${options.ca ? ' (certificates issued by the CA)' : ''} ...`);
+    await seedInto(tx, options);
     return true;
   });
 }

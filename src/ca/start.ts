@@ -1,0 +1,18 @@
+/** Opens the built-in CA from configuration: the master key (configured or kept in DATA_DIR), then the CA itself. */
+import type { Pool } from 'pg';
+import type { Config } from '../config';
+import { createBuiltinCa, type BuiltinCa } from './builtin-ca';
+import { resolveMasterKey } from './master-key';
+
+export async function startBuiltinCa(config: Config, pool: Pool, log: (line: string) => void = console.log): Promise<BuiltinCa> {
+  const masterKey = resolveMasterKey({ configured: config.ca.masterKey, dataDir: config.dataDir });
+  if (masterKey.origin === 'generated') log(`[ca] generated a master key in ${masterKey.file} (set CA_MASTER_KEY in production)`);
+  return createBuiltinCa({
+    pool,
+    masterKey: masterKey.key,
+    name: config.ca.name,
+    publicUrl: config.api.publicUrl,
+    secretTtlMinutes: config.secretLinkTtlMinutes,
+    log,
+  });
+}
