@@ -18,6 +18,8 @@ import { createMailTransport } from './mail/transport';
 import { openDatabase, type OpenDatabase } from './store/database';
 import { seedDemoData } from './store/seed';
 import { createApprovalHandlers } from '../workers/approval';
+import { createCaHandlers } from '../workers/ca';
+import { createCardHandlers } from '../workers/cards';
 import { registerWorkers, type RegisteredWorkers } from '../workers/register';
 import type { AnyJobHandler } from '../workers/runtime';
 
@@ -76,7 +78,11 @@ async function main(): Promise<void> {
   await deployAll(clients.rest, { log });
 
   const mailer = createMailer(db.pool, transport);
-  const handlers = [...createApprovalHandlers({ pool: db.pool, mailer, tasklistUrl: config.camunda.tasklistUrl })] as unknown as AnyJobHandler[];
+  const handlers = [
+    ...createApprovalHandlers({ pool: db.pool, mailer, tasklistUrl: config.camunda.tasklistUrl }),
+    ...createCardHandlers({ pool: db.pool, ca }),
+    ...createCaHandlers({ pool: db.pool, ca }),
+  ] as unknown as AnyJobHandler[];
   const workers: RegisteredWorkers = registerWorkers(clients.zeebe, handlers, log);
   stops.push({ what: 'the job workers', stop: () => workers.close() });
   log(`[workers] ${workers.types.length} job types: ${workers.types.join(', ')}`);

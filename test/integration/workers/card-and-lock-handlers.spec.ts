@@ -1,0 +1,182 @@
+/**
+ * Card commands (spec 003, 004) and lock certificate (spec 000/001) handlers on real
+ * PostgreSQL and the built-in CA, called as the engine calls them; the CRL is read by openssl.
+ */
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import type { Pool } from 'pg';
+import { createCardHandlers } from '../../../workers/cards';
+import { createCaHandlers } from '../../../workers/ca';
+import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
+import { buildCsr } from '../../../src/ca/csr-builder';
+import { toCaProfile } from '../../../src/ca/store-profile';
+import type { BuiltinCa } from '../../../src/ca/builtin-ca';
+import { auditHistory } from '../../../src/store/audit';
+import { addCardRelation, cardRelations, getCard, setCardTypeCommandEnabled } from '../../../src/store/cards';
+import { createCertificate, getCertificate } from '../../../src/store/certificates';
+import { updateOptions } from '../../../src/store/options';
+import { testCa, openssl, tmpFile } from '../ca/support';
+import { aCard, aProfile, actor } from '../store/fixtures';
+
+let jobs = 0;
+const aJob = (type: string): JobInfo => ({
+  key: `22517998139${String(++jobs).padStart(5, '0')}`,
+  type,
+  processInstanceKey: '2251799813690001',
+  elementInstanceKey: `22517998140${String(jobs).padStart(5, '0')}`,
+  bpmnProcessId: 'test',
+  retries: 3,
+  customHeaders: {},
+});
+
+describe('card commands and lock certificate on PostgreSQL and the built-in CA', () => {
+  let pool: Pool;
+  let ca: BuiltinCa;
+  let handlers: Map<string, AnyJobHandler>;
+  const run = (type: string, vars: Record<string, unknown>, job = aJob(type)): Promise<JobOutcome> => runHandler(handlers.get(type)!, vars, job);
+  const ok = async (type: string, vars: Record<string, unknown>, job?: JobInfo) => {
+    const o = await run(type, vars, job);
+    if (o.kind !== 'complete') throw new Error(`${type}: ${JSON.stringify(o)}`);
+    return o.variables;
+  };
+  const crlText = async () => (await openssl(['crl', '-in', tmpFile('crl.pem', (await ca.currentCrl()).pem), '-noout', '-text'])).out;
+  const serialIn = (text: string, serial: string) => text.toUpperCase().replace(/[^0-9A-F\n]/g, '').includes(serial.toUpperCase());
+
+  before(async () => {
+    const t = await testCa();
+    pool = t.db.pool;
+    ca = t.ca;
+    handlers = new Map(([...createCardHandlers({ pool, ca }), ...createCaHandlers({ pool, ca })] as unknown as AnyJobHandler[]).map((h) => [h.type, h]));
+  });
+
+  /** A certificate really issued by the CA, recorded Valid in the store. */
+  async function aCertificate(over: { cardId?: number; revocationApprovalRequired?: boolean } = {}) {
+    const profile = await aProfile(pool, { keyAlgorithm: 'EC', minKeySize: 256, revocationApprovalRequired: over.revocationApprovalRequired ?? false });
+    const cn = `user-${crypto.randomBytes(3).toString('hex')}`;
+    const issued = await ca.issueFromCsr({
+      idempotencyKey: `it-${cn}`,
+      csr: buildCsr({ keyPair: crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), commonName: cn }),
+      profile: toCaProfile(profile),
+    });
+    return createCertificate(pool, { state: 'Valid', profileId: profile.id, cardId: over.cardId, subject: issued.subject, serial: issued.serialNumber, pem: issued.certificatePem }, actor);
+  }
+
+  async function aCardWithCertificates(type = 'smart-card') {
+    const card = await aCard(pool, type);
+    const certs = [await aCertificate({ cardId: card.id }), await aCertificate({ cardId: card.id })];
+    for (const c of certs) await addCardRelation(pool, card.id, { relatedType: 'certificate', relatedId: String(c.id) }, actor);
+    await addCardRelation(pool, card.id, { relatedType: 'user', relatedId: 'alice' }, actor);
+    return { card, certs };
+  }
+
+  describe('CardsProcDeactivate (spec 004)', () => {
+    it('when an active card is deactivated, then card and relations are inactive and its certificates on hold at the CA and in the store', async () => {
+      const { card, certs } = await aCardWithCertificates();
+      expect(await ok('cards.deactivate', { cardId: card.id, operator: 'operator' })).to.deep.equal({ cardState: 'inactive', certificatesOnHold: 2, relationsDeactivated: 3 });
+      expect((await getCard(pool, card.id)).state).to.equal('inactive');
+      expect((await cardRelations(pool, card.id)).map((r) => r.state)).to.deep.equal(['inactive', 'inactive', 'inactive']);
+      const crl = await crlText();
+      for (const c of certs) {
+        expect((await getCertificate(pool, c.id)).state).to.equal('Certificate hold');
+        expect((await ca.status(c.serial!)).status).to.equal('hold');
+        expect(serialIn(crl, c.serial!), `${c.serial} in CRL`).to.equal(true);
+      }
+      expect(crl).to.contain('Certificate Hold');
+    });
+
+    it('when the deactivate job is delivered again, then nothing changes twice', async () => {
+      const { card, certs } = await aCardWithCertificates();
+      const job = aJob('cards.deactivate');
+      const first = await ok('cards.deactivate', { cardId: card.id, operator: 'operator' }, job);
+      const second = await ok('cards.deactivate', { cardId: card.id, operator: 'operator' }, job);
+      expect(second).to.deep.equal(first);
+      expect((await auditHistory(pool, 'card', card.id)).filter((a) => a.toState === 'inactive')).to.have.length(1);
+      expect((await auditHistory(pool, 'certificate', certs[0]!.id)).filter((a) => a.toState === 'Certificate hold')).to.have.length(1);
+    });
+
+    it('when the card is not active, then STATE_CONFLICT with a clear message and nothing changes', async () => {
+      const { card } = await aCardWithCertificates();
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      const audit = (await auditHistory(pool, 'card', card.id)).length;
+      const o = await run('cards.check-deactivate', { cardId: card.id, operator: 'operator' });
+      expect(o).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
+      expect((o as { errorMessage: string }).errorMessage).to.match(/is 'inactive': only an active card can be deactivated/);
+      expect(await run('cards.deactivate', { cardId: card.id, operator: 'operator' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      expect((await auditHistory(pool, 'card', card.id)).length).to.equal(audit);
+    });
+
+    it('when an admin switches on the approval step, then the next check says so (no code, no redeploy)', async () => {
+      const { card } = await aCardWithCertificates();
+      expect(await ok('cards.check-deactivate', { cardId: card.id, operator: 'operator' })).to.include({ approvalStep: false, certificateCount: 2 });
+      await updateOptions(pool, 'CardsProcDeactivate', { approvalStep: true }, 'demo');
+      try {
+        expect(await ok('cards.check-deactivate', { cardId: card.id, operator: 'operator' })).to.include({ approvalStep: true });
+      } finally {
+        await updateOptions(pool, 'CardsProcDeactivate', { approvalStep: false }, 'demo');
+      }
+    });
+  });
+
+  describe('VirtualSmartCardProcReactivate (spec 003)', () => {
+    it('when the command is disabled, then it is refused; once an admin enables it, the card is active, certificates valid at the CA and on hold in the store', async () => {
+      const { card, certs } = await aCardWithCertificates('virtual-smart-card');
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      expect(await run('cards.check-reactivate', { cardId: card.id, operator: 'operator' })).to.deep.include({ kind: 'error', errorCode: 'USE_CASE_DISABLED' });
+
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+      try {
+        expect(await ok('cards.check-reactivate', { cardId: card.id, operator: 'operator' })).to.include({ cardType: 'virtual-smart-card' });
+        expect(await ok('cards.reactivate', { cardId: card.id, operator: 'operator' })).to.deep.equal({ cardState: 'active', certificatesReleasedAtCa: 2 });
+      } finally {
+        await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+      }
+      expect((await getCard(pool, card.id)).state).to.equal('active');
+      const crl = await crlText();
+      for (const c of certs) {
+        expect((await getCertificate(pool, c.id)).state).to.equal('Certificate hold');
+        expect((await ca.status(c.serial!)).status).to.equal('valid');
+        expect(serialIn(crl, c.serial!), `${c.serial} gone from CRL`).to.equal(false);
+      }
+      const relations = await cardRelations(pool, card.id);
+      expect(relations.filter((r) => r.relatedType === 'user').map((r) => r.state)).to.deep.equal(['active']);
+    });
+
+    it('when the card is a smart card, then reactivation is refused', async () => {
+      const { card } = await aCardWithCertificates('smart-card');
+      expect(await run('cards.check-reactivate', { cardId: card.id, operator: 'operator' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+    });
+  });
+
+  describe('AssetsProcLockCertificate', () => {
+    it('when a certificate is held and another revoked for key compromise, then the CRL shows both reasons and the store their states', async () => {
+      const held = await aCertificate();
+      const revoked = await aCertificate();
+      expect(await ok('ca.lock-certificate', { certificateId: held.id, lockReason: 'Certificate hold', operator: 'agent1' })).to.deep.equal({ certificateState: 'Certificate hold' });
+      expect(await ok('ca.lock-certificate', { certificateId: revoked.id, lockReason: 'Key compromised', operator: 'agent1' })).to.deep.equal({ certificateState: 'Key compromised' });
+      expect((await getCertificate(pool, revoked.id)).state).to.equal('Key compromised');
+      const crl = await crlText();
+      expect(serialIn(crl, held.serial!) && serialIn(crl, revoked.serial!)).to.equal(true);
+      expect(crl).to.contain('Certificate Hold').and.contain('Key Compromise');
+    });
+
+    it('when a revoked certificate is to be locked, then STATE_CONFLICT and nothing changes', async () => {
+      const cert = await aCertificate();
+      await ok('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Superseded', operator: 'agent1' });
+      expect(await run('ca.check-lock', { certificateId: cert.id })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      expect(await run('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Certificate hold', operator: 'agent1' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      expect((await ca.status(cert.serial!)).reason).to.equal('superseded');
+    });
+
+    it('when the profile requires approval for lock/revocation, then the check says approval comes first', async () => {
+      const cert = await aCertificate({ revocationApprovalRequired: true });
+      expect(await ok('ca.check-lock', { certificateId: cert.id })).to.include({ approvalRequired: true, certificateState: 'Valid' });
+      expect(await ok('ca.check-lock', { certificateId: (await aCertificate()).id })).to.include({ approvalRequired: false });
+    });
+
+    it('when an unknown reason is chosen, then the job fails at once naming the field', async () => {
+      const o = await run('ca.lock-certificate', { certificateId: 1, lockReason: 'Because', operator: 'agent1' });
+      expect(o).to.deep.include({ kind: 'fail', retries: 0 });
+      expect((o as { errorMessage: string }).errorMessage).to.contain('lockReason');
+    });
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * Card commands: CardsProcDeactivate (spec 004) and VirtualSmartCardProcReactivate (spec 003).
+ * Each command changes the card, its relations and its certificates (at the CA and in the
+ * store) once per job: a retried job changes nothing twice.
+ */
+import { z } from 'zod';
+import type { Pool } from 'pg';
+import type { CaConnector } from '../src/ca/connector';
+import { CARD_TYPES, cardRelations, cardTypeCommands, getCard, transitionCard, transitionCardRelation, type Card } from '../src/store/cards';
+import { certificatesByCard, transitionCertificate } from '../src/store/certificates';
+import { applyOnce } from '../src/store/effects';
+import { getOptions } from '../src/store/options';
+import { BpmnError, defineHandler } from './runtime';
+
+export interface CardDeps {
+  pool: Pool;
+  ca: CaConnector;
+}
+
+export const DEACTIVATE = 'CardsProcDeactivate';
+export const REACTIVATE = 'VirtualSmartCardProcReactivate';
+
+const cardInput = z.object({ cardId: z.coerce.number().int().positive(), operator: z.string().min(1) });
+
+const cardSummary = z.object({
+  cardSerialNumber: z.string(),
+  cardType: z.string(),
+  holderName: z.string(),
+  holderEmail: z.string().nullable(),
+  certificateCount: z.number(),
+});
+
+async function summary(pool: Pool, card: Card) {
+  return {
+    cardSerialNumber: card.serialNumber,
+    cardType: card.cardTypeId,
+    holderName: card.holderName,
+    holderEmail: card.holderEmail,
+    certificateCount: (await certificatesByCard(pool, card.id)).length,
+  };
+}
+
+export function createCardHandlers({ pool, ca }: CardDeps) {
+  /** Start of CardsProcDeactivate: the card must be active; reads the admin's option "add an approval step". */
+  const checkDeactivate = defineHandler({
+    type: 'cards.check-deactivate',
+    input: cardInput,
+    output: cardSummary.extend({ approvalStep: z.boolean(), approverGroup: z.string() }),
+    async handle({ cardId }) {
+      const options = await getOptions(pool, DEACTIVATE);
+      if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Deactivate card is disabled by an admin');
+      const card = await getCard(pool, cardId);
+      if (card.state !== 'active') {
+        throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is '${card.state}': only an active card can be deactivated`);
+      }
+      return { ...(await summary(pool, card)), approvalStep: options.approvalStep, approverGroup: options.approverGroup };
+    },
+  });
+
+  /**
+   * Deactivates the card (spec 004): card 'inactive', every active relation deactivated, every
+   * valid certificate put on hold at the CA and 'Certificate hold' in the store. No email.
+   */
+  const deactivate = defineHandler({
+    type: 'cards.deactivate',
+    input: cardInput,
+    output: z.object({ cardState: z.literal('inactive'), certificatesOnHold: z.number(), relationsDeactivated: z.number() }),
+    async handle({ cardId, operator }, job) {
+      const ctx = { actor: operator, processInstanceKey: job.processInstanceKey, reason: 'card deactivated' };
+      const { result } = await applyOnce(pool, `${job.key}:deactivate`, 'cards.deactivate', async (tx) => {
+        const card = await getCard(tx, cardId);
+        if (card.state !== 'active') {
+          throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is '${card.state}': only an active card can be deactivated`);
+        }
+        const valid = (await certificatesByCard(tx, cardId)).filter((c) => c.state === 'Valid');
+        // The CA first: its calls are idempotent by key, so a retry after a later failure is harmless.
+        for (const cert of valid) {
+          if (cert.serial) await ca.hold({ idempotencyKey: `${job.key}:hold:${cert.serial}`, serialNumber: cert.serial });
+        }
+        for (const cert of valid) await transitionCertificate(tx, cert.id, 'Certificate hold', ctx);
+        const active = (await cardRelations(tx, cardId)).filter((r) => r.state === 'active');
+        for (const rel of active) await transitionCardRelation(tx, rel.id, 'inactive', ctx);
+        await transitionCard(tx, cardId, 'inactive', ctx);
+        return { cardState: 'inactive' as const, certificatesOnHold: valid.length, relationsDeactivated: active.length };
+      });
+      return result;
+    },
+  });
+
+  /** Start of VirtualSmartCardProcReactivate: an inactive virtual smart card, and the command enabled by an admin. */
+  const checkReactivate = defineHandler({
+    type: 'cards.check-reactivate',
+    input: cardInput,
+    output: cardSummary,
+    async handle({ cardId }) {
+      const card = await getCard(pool, cardId);
+      if (card.cardTypeId !== CARD_TYPES.virtualSmartCard) {
+        throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is a ${card.cardTypeId}: only a virtual smart card can be reactivated`);
+      }
+      const command = (await cardTypeCommands(pool, card.cardTypeId)).find((c) => c.command === REACTIVATE);
+      if (!command?.enabled) {
+        throw new BpmnError('USE_CASE_DISABLED', 'Reactivate virtual smart card is not enabled; an admin enables it as an additional command of the card type');
+      }
+      if (card.state !== 'inactive') {
+        throw new BpmnError('STATE_CONFLICT', `virtual smart card ${card.serialNumber} is '${card.state}': only an inactive one can be reactivated`);
+      }
+      return summary(pool, card);
+    },
+  });
+
+  /**
+   * Reactivates the virtual smart card (spec 003): card 'active'; its held certificates
+   * released at the CA (valid there, gone from the next CRL) while they stay 'Certificate hold'
+   * in the store, as the specification states. Relations to the holder and devices are
+   * reactivated; relations to certificates follow the certificates and stay inactive.
+   */
+  const reactivate = defineHandler({
+    type: 'cards.reactivate',
+    input: cardInput,
+    output: z.object({ cardState: z.literal('active'), certificatesReleasedAtCa: z.number() }),
+    async handle({ cardId, operator }, job) {
+      const ctx = { actor: operator, processInstanceKey: job.processInstanceKey, reason: 'virtual smart card reactivated' };
+      const { result } = await applyOnce(pool, `${job.key}:reactivate`, 'cards.reactivate', async (tx) => {
+        const card = await getCard(tx, cardId);
+        if (card.state !== 'inactive') {
+          throw new BpmnError('STATE_CONFLICT', `virtual smart card ${card.serialNumber} is '${card.state}': only an inactive one can be reactivated`);
+        }
+        const held = (await certificatesByCard(tx, cardId)).filter((c) => c.state === 'Certificate hold' && c.serial);
+        for (const cert of held) await ca.release({ idempotencyKey: `${job.key}:release:${cert.serial}`, serialNumber: cert.serial! });
+        for (const rel of await cardRelations(tx, cardId)) {
+          if (rel.state === 'inactive' && rel.relatedType !== 'certificate') await transitionCardRelation(tx, rel.id, 'active', ctx);
+        }
+        await transitionCard(tx, cardId, 'active', ctx);
+        return { cardState: 'active' as const, certificatesReleasedAtCa: held.length };
+      });
+      return result;
+    },
+  });
+
+  return [checkDeactivate, deactivate, checkReactivate, reactivate];
+}
