@@ -21,7 +21,6 @@ import { createApprovalHandlers } from '../workers/approval';
 import { createCaHandlers } from '../workers/ca';
 import { createCardHandlers } from '../workers/cards';
 import { registerWorkers, type RegisteredWorkers } from '../workers/register';
-import type { AnyJobHandler } from '../workers/runtime';
 
 const log = (line: string) => console.log(line);
 
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
     ...createApprovalHandlers({ pool: db.pool, mailer, tasklistUrl: config.camunda.tasklistUrl }),
     ...createCardHandlers({ pool: db.pool, ca }),
     ...createCaHandlers({ pool: db.pool, ca }),
-  ] as unknown as AnyJobHandler[];
+  ];
   const workers: RegisteredWorkers = registerWorkers(clients.zeebe, handlers, log);
   stops.push({ what: 'the job workers', stop: () => workers.close() });
   log(`[workers] ${workers.types.length} job types: ${workers.types.join(', ')}`);

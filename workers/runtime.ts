@@ -56,8 +56,12 @@ export interface JobHandlerDefinition<I extends z.ZodType, O extends z.ZodType> 
 // Handlers of any shape, as a family exports them.
 export type AnyJobHandler = JobHandlerDefinition<z.ZodType, z.ZodType>;
 
-export function defineHandler<I extends z.ZodType, O extends z.ZodType>(def: JobHandlerDefinition<I, O>): JobHandlerDefinition<I, O> {
-  return def;
+/**
+ * Declares a handler, typed by its schemas where it is written; the result is the erased form
+ * the registry takes (runHandler validates input and output at run time, so nothing is lost).
+ */
+export function defineHandler<I extends z.ZodType, O extends z.ZodType>(def: JobHandlerDefinition<I, O>): AnyJobHandler {
+  return def as unknown as AnyJobHandler;
 }
 
 /** The outcome to report to the engine. */

@@ -48,7 +48,7 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     smtp = await testSmtp();
     const mailer = createMailer(pool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused' }));
     handlers = new Map(
-      (createApprovalHandlers({ pool, mailer, tasklistUrl: 'http://localhost:8080/tasklist' }) as unknown as AnyJobHandler[]).map((h) => [h.type, h]),
+      (createApprovalHandlers({ pool, mailer, tasklistUrl: 'http://localhost:8080/tasklist' })).map((h) => [h.type, h]),
     );
   });
 

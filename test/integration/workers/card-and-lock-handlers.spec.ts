@@ -46,7 +46,7 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
     const t = await testCa();
     pool = t.db.pool;
     ca = t.ca;
-    handlers = new Map(([...createCardHandlers({ pool, ca }), ...createCaHandlers({ pool, ca })] as unknown as AnyJobHandler[]).map((h) => [h.type, h]));
+    handlers = new Map(([...createCardHandlers({ pool, ca }), ...createCaHandlers({ pool, ca })]).map((h) => [h.type, h]));
   });
 
   /** A certificate really issued by the CA, recorded Valid in the store. */

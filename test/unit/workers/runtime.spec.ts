@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { BpmnError, defineHandler, runHandler, type AnyJobHandler, type JobInfo } from '../../../workers/runtime';
+import { BpmnError, defineHandler, runHandler, type JobInfo } from '../../../workers/runtime';
 import { StateConflictError } from '../../../src/domain/errors';
 
 const job: JobInfo = {
@@ -23,7 +23,7 @@ const double = defineHandler({
     if (n === 99) throw new Error('database unreachable');
     return { doubled: n * 2 };
   },
-}) as unknown as AnyJobHandler;
+});
 
 describe('worker runtime: the three outcomes of a job', () => {
   it('when the handler returns, then the job completes with its validated output', async () => {
