@@ -20,6 +20,7 @@ import { seedDemoData } from './store/seed';
 import { createApprovalHandlers } from '../workers/approval';
 import { createCaHandlers } from '../workers/ca';
 import { createCardHandlers } from '../workers/cards';
+import { createEnrollHandlers } from '../workers/enroll';
 import { registerWorkers, type RegisteredWorkers } from '../workers/register';
 
 const log = (line: string) => console.log(line);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
 
   const db: OpenDatabase = await openDatabase(config, log);
   stops.push({ what: 'the database', stop: () => db.close() });
-  const ca = await startBuiltinCa(config, db.pool, log);
+  const { ca, masterKey } = await startBuiltinCa(config, db.pool, log);
   if (await seedDemoData(db.pool, { ca, log })) log('[db] empty database: demo data created');
   log(`[db] ${db.location}`);
 
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     ...createApprovalHandlers({ pool: db.pool, mailer, tasklistUrl: config.camunda.tasklistUrl }),
     ...createCardHandlers({ pool: db.pool, ca }),
     ...createCaHandlers({ pool: db.pool, ca }),
+    ...createEnrollHandlers({ pool: db.pool, ca, sealer: masterKey, publicUrl: config.api.publicUrl, secretLinkTtlMinutes: config.secretLinkTtlMinutes }),
   ];
   const workers: RegisteredWorkers = registerWorkers(clients.zeebe, handlers, log);
   stops.push({ what: 'the job workers', stop: () => workers.close() });

@@ -119,6 +119,8 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
   const createRequestHandler = defineHandler({
     type: 'approval.create-request',
     input: z.object({
+      /** An enrollment already has its request (created when it started): it is sent for approval. */
+      requestId: optionalId,
       useCase: z.string(),
       requestType: z.enum(REQUEST_TYPES),
       requester: z.string(),
@@ -132,6 +134,14 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     output: z.object({ requestId: z.number(), approverGroup: z.string(), approverEmails: z.array(z.string()) }),
     async handle(v, job: JobInfo) {
       const { result } = await applyOnce(pool, `${job.key}:create-request`, 'approval.create-request', async (tx) => {
+        if (v.requestId) {
+          const existing = await transitionRequest(tx, v.requestId, 'Requested', {
+            actor: v.requester,
+            processInstanceKey: job.processInstanceKey,
+            reason: 'sent for approval',
+          });
+          return { requestId: existing.id, ...(await approversOf(tx, existing)) };
+        }
         const created = await createRequest(
           tx,
           {

@@ -17,6 +17,8 @@ export const BpmnErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   REASON_REQUIRED: 'REASON_REQUIRED',
   USE_CASE_DISABLED: 'USE_CASE_DISABLED',
+  /** The CA refused the request (bad CSR, DNS outside the policy, ...); `caErrorCode` says which. */
+  CA_REFUSED: 'CA_REFUSED',
 } as const;
 export type BpmnErrorCode = (typeof BpmnErrorCode)[keyof typeof BpmnErrorCode];
 

@@ -2,12 +2,18 @@
 import type { Pool } from 'pg';
 import type { Config } from '../config';
 import { createBuiltinCa, type BuiltinCa } from './builtin-ca';
-import { resolveMasterKey } from './master-key';
+import { resolveMasterKey, type MasterKey } from './master-key';
 
-export async function startBuiltinCa(config: Config, pool: Pool, log: (line: string) => void = console.log): Promise<BuiltinCa> {
+/** The CA and its master key (which also seals the one-time secret links). */
+export interface StartedCa {
+  ca: BuiltinCa;
+  masterKey: MasterKey;
+}
+
+export async function startBuiltinCa(config: Config, pool: Pool, log: (line: string) => void = console.log): Promise<StartedCa> {
   const masterKey = resolveMasterKey({ configured: config.ca.masterKey, dataDir: config.dataDir });
   if (masterKey.origin === 'generated') log(`[ca] generated a master key in ${masterKey.file} (set CA_MASTER_KEY in production)`);
-  return createBuiltinCa({
+  const ca = await createBuiltinCa({
     pool,
     masterKey: masterKey.key,
     name: config.ca.name,
@@ -15,4 +21,5 @@ export async function startBuiltinCa(config: Config, pool: Pool, log: (line: str
     secretTtlMinutes: config.secretLinkTtlMinutes,
     log,
   });
+  return { ca, masterKey: masterKey.key };
 }

@@ -7,7 +7,7 @@ import { startBuiltinCa } from '../ca/start';
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = await openDatabase(config);
-  const ca = await startBuiltinCa(config, db.pool);
+  const { ca } = await startBuiltinCa(config, db.pool);
   const seeded = await seedDemoData(db.pool, { ca });
   console.log(seeded ? `[seed] demo data created in ${db.location}` : `[seed] ${db.location} already has data; nothing changed`);
   await db.close();

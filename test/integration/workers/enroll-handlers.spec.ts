@@ -1,0 +1,188 @@
+/**
+ * Enroll profile handlers (spec 002) on real PostgreSQL and the built-in CA, called as the
+ * engine calls them; what the CA makes is checked with openssl, and no output (which would be a
+ * process variable) holds a secret.
+ */
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import type { Pool } from 'pg';
+import { createEnrollHandlers } from '../../../workers/enroll';
+import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
+import { buildCsr } from '../../../src/ca/csr-builder';
+import type { BuiltinCa } from '../../../src/ca/builtin-ca';
+import type { MasterKey } from '../../../src/ca/master-key';
+import { createAsset, transitionAsset } from '../../../src/store/assets';
+import { getCertificate } from '../../../src/store/certificates';
+import { getRequest } from '../../../src/store/requests';
+import { consumeSecretLink } from '../../../src/store/secret-links';
+import { GoneError } from '../../../src/domain/errors';
+import { testCa, openssl, tmpFile, verifyWithChain } from '../ca/support';
+import { aProfile, actor } from '../store/fixtures';
+
+/** Handler outputs as the engine would store them (test-local, loosely typed). */
+type Outputs = Record<string, any>;
+
+let jobs = 0;
+const aJob = (type: string): JobInfo => ({
+  key: `22517998150${String(++jobs).padStart(5, '0')}`,
+  type,
+  processInstanceKey: '2251799813700001',
+  elementInstanceKey: `22517998151${String(jobs).padStart(5, '0')}`,
+  bpmnProcessId: 'AssetsProcEnrollProfile',
+  retries: 3,
+  customHeaders: {},
+});
+
+describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA', () => {
+  let pool: Pool;
+  let ca: BuiltinCa;
+  let sealer: MasterKey;
+  let handlers: Map<string, AnyJobHandler>;
+  /** Everything the handlers returned: in the engine, these are process variables. */
+  const variables: unknown[] = [];
+  const run = async (type: string, vars: Record<string, unknown>, job = aJob(type)): Promise<JobOutcome> => {
+    const o = await runHandler(handlers.get(type)!, vars, job);
+    variables.push(o);
+    return o;
+  };
+  const ok = async (type: string, vars: Record<string, unknown>, job?: JobInfo) => {
+    const o = await run(type, vars, job);
+    if (o.kind !== 'complete') throw new Error(`${type}: ${JSON.stringify(o)}`);
+    return o.variables as Outputs;
+  };
+  const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+  const secretsSeen: string[] = [];
+
+  before(async () => {
+    const t = await testCa();
+    ({ ca, masterKey: sealer } = t);
+    pool = t.db.pool;
+    handlers = new Map(createEnrollHandlers({ pool, ca, sealer, publicUrl: 'https://pki.example.test', secretLinkTtlMinutes: 10 }).map((h) => [h.type, h]));
+  });
+
+  after(() => {
+    const dump = JSON.stringify(variables);
+    for (const s of secretsSeen) expect(dump, 'a secret reached a process variable').to.not.contain(s);
+    expect(dump).to.not.contain('PRIVATE KEY');
+  });
+
+  async function anAsset(state: 'Active' | 'Inactive' = 'Active') {
+    const name = `web-${crypto.randomBytes(3).toString('hex')}`;
+    const a = await createAsset(pool, { name, commonName: `${name}.corp.example.com`, dnsNames: [`${name}.corp.example.com`], organizationalUnit: 'IT Operations' }, actor);
+    if (state === 'Inactive') await transitionAsset(pool, a.id, 'Inactive', actor);
+    return a;
+  }
+
+  describe('P10', () => {
+    it('when a CSR is uploaded on an asset, then the asset pre-fills, the CSR is reviewed and issued; certificate Valid, request Completed, openssl accepts it', async () => {
+      const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'], subjectTemplate: 'CN={commonName},OU={organizationalUnit},O=Example Corp,C=SE' });
+      const asset = await anAsset();
+      const prep = await ok('enroll.prepare', { profileId: profile.id, assetId: asset.id, requester: 'agent1' });
+      expect(prep).to.include({ protocol: 'P10', approvalRequired: false, commonName: asset.commonName, dnsNames: asset.dnsNames[0], domainPolicy: 'corp.example.com' });
+      expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Certificate requested');
+
+      const csr = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: asset.commonName!, dnsNames: [asset.dnsNames[0]!] })
+        .toString('base64')
+        .replace(/(.{64})/g, '$1\n');
+      const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${csr}\n-----END CERTIFICATE REQUEST-----\n`;
+      const review = await ok('enroll.p10.review-csr', { certificateId: prep.certificateId, csr: pem, dnsNames: `${asset.dnsNames[0]}, www.corp.example.com` });
+      expect(review).to.include({ dnsNames: `${asset.dnsNames[0]}, www.corp.example.com`, keyDescription: 'RSA 2048 bits' });
+
+      const issued = await ok('enroll.p10.issue', { certificateId: prep.certificateId, requestId: prep.requestId, csr: pem, dnsNames: review.dnsNames, operator: 'agent1' });
+      const cert = await getCertificate(pool, prep.certificateId);
+      expect(cert).to.include({ state: 'Valid', serial: issued.serialNumber, assetId: asset.id });
+      expect(cert.dnsNames).to.deep.equal([asset.dnsNames[0], 'www.corp.example.com']);
+      expect((await getRequest(pool, prep.requestId)).state).to.equal('Completed');
+      const chain = await ca.caCertificates();
+      expect((await verifyWithChain(cert.pem!, chain)).code).to.equal(0);
+      const text = (await openssl(['x509', '-in', tmpFile('p10.pem', cert.pem!), '-noout', '-text'])).out;
+      expect(text).to.contain('DNS:www.corp.example.com').and.contain('OU = IT Operations');
+    });
+
+    it('when a DNS name is outside the domain policy, then the form gets the reason; corrected, it passes', async () => {
+      const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'] });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      const der = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'shop.example.net', dnsNames: ['shop.example.net'] });
+      const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+      const refused = await run('enroll.p10.review-csr', { certificateId: prep.certificateId, csr: pem });
+      expect(refused).to.deep.include({ kind: 'error', errorCode: 'CA_REFUSED' });
+      expect((refused as Outputs).variables.caErrorCode).to.equal('DNS_NOT_ALLOWED');
+      expect((refused as { errorMessage: string }).errorMessage).to.contain('shop.example.net');
+      const corrected = await ok('enroll.p10.review-csr', { certificateId: prep.certificateId, csr: pem, commonName: 'shop.corp.example.com', dnsNames: 'shop.corp.example.com' });
+      expect(corrected.dnsNames).to.equal('shop.corp.example.com');
+    });
+
+    it('when the profile or the asset is not Active, then STATE_CONFLICT and nothing is created', async () => {
+      const profile = await aProfile(pool);
+      const before = (await pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n;
+      expect(await run('enroll.prepare', { profileId: profile.id, assetId: (await anAsset('Inactive')).id, requester: 'agent1' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      expect((await pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n).to.equal(before);
+    });
+  });
+
+  describe('P12', () => {
+    it('when a key pair is generated, then the one-time link gives the password and the PKCS#12 once; openssl opens it; then the link is gone', async () => {
+      const profile = await aProfile(pool, { protocol: 'P12', extendedKeyUsage: ['clientAuth'] });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      const out = await ok('enroll.p12.generate', { certificateId: prep.certificateId, commonName: 'laptop-17.corp.example.com', operator: 'agent1' });
+      expect(out.secretLinkUrl).to.match(/^https:\/\/pki\.example\.test\/api\/secrets\/[A-Za-z0-9_-]{43}$/);
+      expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Valid');
+
+      const opened = await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl));
+      const { password, pkcs12Id } = opened.payload as { password: string; pkcs12Id: string };
+      secretsSeen.push(password);
+      const p12 = await ca.downloadPkcs12(pkcs12Id);
+      const info = await openssl(['pkcs12', '-info', '-noout', '-in', tmpFile('e.p12', p12.pkcs12), '-passin', `pass:${password}`]);
+      expect(info.code, info.out).to.equal(0);
+      try {
+        await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl));
+        expect.fail('the link worked twice');
+      } catch (e) {
+        expect(e).to.be.instanceOf(GoneError);
+      }
+      expect(await ok('enroll.complete', { requestId: prep.requestId, operator: 'agent1' })).to.deep.equal({ requestState: 'Completed' });
+    });
+  });
+
+  describe('ACME and SCEP registration', () => {
+    it('when an asset is registered for ACME, then the certificate object is Registered and the EAB credentials come only through the link', async () => {
+      const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, allowedDnsSuffixes: ['corp.example.com'] });
+      const asset = await anAsset();
+      const prep = await ok('enroll.prepare', { profileId: profile.id, assetId: asset.id, requester: 'agent1' });
+      expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Requested');
+      const out = await ok('enroll.acme.register', { certificateId: prep.certificateId, requestId: prep.requestId, dnsNames: asset.dnsNames.join(','), operator: 'agent1' });
+      expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Registered');
+      expect((await getRequest(pool, prep.requestId)).state).to.equal('Completed');
+      const { hmacKey, keyId } = (await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl))).payload as { hmacKey: string; keyId: string };
+      secretsSeen.push(hmacKey);
+      expect((await ca.lookupAcmeBinding(keyId))).to.not.equal(undefined);
+    });
+
+    it('when an asset is registered for SCEP, then Registered, and the challenge comes only through the link', async () => {
+      const profile = await aProfile(pool, { protocol: 'SCEP' });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      const out = await ok('enroll.scep.register', { certificateId: prep.certificateId, requestId: prep.requestId, commonName: 'printer-3', operator: 'agent1' });
+      expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Registered');
+      const { challengePassword } = (await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl))).payload as { challengePassword: string };
+      secretsSeen.push(challengePassword);
+      expect(challengePassword.length).to.be.at.least(16);
+    });
+
+    it('when the DNS names break the domain policy, then CA_REFUSED and the certificate object stays Requested', async () => {
+      const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, allowedDnsSuffixes: ['corp.example.com'] });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      expect(await run('enroll.acme.register', { certificateId: prep.certificateId, requestId: prep.requestId, dnsNames: 'evil.example.net', operator: 'agent1' })).to.deep.include({ errorCode: 'CA_REFUSED' });
+      expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Requested');
+    });
+  });
+
+  describe('failure and cancel', () => {
+    it('when the operator cancels, then the request is Failed with the reason and the unissued certificate object Rejected', async () => {
+      const profile = await aProfile(pool, { protocol: 'P10' });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      await ok('enroll.fail', { requestId: prep.requestId, certificateId: prep.certificateId, reason: 'cancelled by agent1', operator: 'agent1' });
+      expect(await getRequest(pool, prep.requestId)).to.include({ state: 'Failed', failureReason: 'cancelled by agent1' });
+      expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Rejected');
+    });
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * Enroll profile (spec 002): AssetsProcEnrollProfile and its P10, P12, ACME and SCEP
+ * sub-processes. Every enrollment has a request (Completed, or Failed with the reason) and a
+ * certificate object: 'Certificate requested' -> 'Valid' for P10/P12, 'Requested' ->
+ * 'Registered' for ACME/SCEP. Secrets (PKCS#12 password, EAB HMAC key, SCEP challenge) go into
+ * a one-time link, never into a process variable.
+ */
+import { z } from 'zod';
+import type { Pool } from 'pg';
+import type { CaConnector } from '../src/ca/connector';
+import { isCaError } from '../src/ca/errors';
+import { toCaProfile, type SubjectValues } from '../src/ca/store-profile';
+import { getAsset, type Asset } from '../src/store/assets';
+import { createCertificate, getCertificate, transitionCertificate } from '../src/store/certificates';
+import type { Queryable } from '../src/store/db';
+import { applyOnce } from '../src/store/effects';
+import { getOptions } from '../src/store/options';
+import { getProfile, type CertificateProfile } from '../src/store/profiles';
+import { createRequest, getRequest, transitionRequest } from '../src/store/requests';
+import { createSecretLink, type Sealer, type SecretKind } from '../src/store/secret-links';
+import { BpmnError, defineHandler, type JobInfo } from './runtime';
+
+export interface EnrollDeps {
+  pool: Pool;
+  ca: CaConnector;
+  /** Seals one-time secret links (the master key). */
+  sealer: Sealer;
+  /** Base URL of the API, for download and one-time links. */
+  publicUrl: string;
+  secretLinkTtlMinutes: number;
+}
+
+export const ENROLL = 'AssetsProcEnrollProfile';
+
+const id = z.coerce.number().int().positive();
+const optionalId = id.optional().nullable();
+/** DNS names as the operator types them: a list, or comma-separated (spec 002). */
+const dnsList = z
+  .union([z.array(z.string()), z.string()])
+  .optional()
+  .nullable()
+  .transform((v) => (v == null ? [] : (Array.isArray(v) ? v : v.split(','))).map((d) => d.trim().toLowerCase()).filter((d) => d !== ''));
+
+/** The values that fill a profile's subject template: the asset's data, then the form's. */
+function subjectValues(asset: Asset | undefined, commonName?: string): SubjectValues {
+  return {
+    commonName: commonName ?? asset?.commonName ?? undefined,
+    organization: asset?.organization ?? undefined,
+    organizationalUnit: asset?.organizationalUnit ?? undefined,
+    locality: asset?.locality ?? undefined,
+    country: asset?.country ?? undefined,
+  };
+}
+
+/** A CA refusal is a business outcome the model catches (back to the form, with the message). */
+async function caCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isCaError(err)) throw new BpmnError('CA_REFUSED', err.message, { caErrorCode: err.code });
+    throw err;
+  }
+}
+
+async function profileAndAsset(q: Queryable, certificateId: number) {
+  const cert = await getCertificate(q, certificateId);
+  const profile = await getProfile(q, cert.profileId);
+  const asset = cert.assetId ? await getAsset(q, cert.assetId) : undefined;
+  return { cert, profile, asset };
+}
+
+async function completeRequest(q: Queryable, requestId: number, ctx: { actor: string; processInstanceKey: string }) {
+  const r = await getRequest(q, requestId);
+  if (r.state !== 'Completed') await transitionRequest(q, requestId, 'Completed', { ...ctx, reason: 'enrollment completed' });
+}
+
+export function createEnrollHandlers(deps: EnrollDeps) {
+  const { pool, ca, sealer, publicUrl } = deps;
+
+  async function secretLink(q: Queryable, kind: SecretKind, subjectRef: string, createdBy: string, payload: Record<string, unknown>) {
+    const link = await createSecretLink(q, sealer, { kind, subjectRef, createdBy, ttlMinutes: deps.secretLinkTtlMinutes, payload });
+    return { secretLinkUrl: `${publicUrl}/api/secrets/${link.token}`, secretLinkExpiresAt: link.expiresAt.toISOString() };
+  }
+
+  /**
+   * Start of AssetsProcEnrollProfile, on an Active profile (and an Active asset when started on
+   * one): creates the request and the certificate object, and returns what the flow needs —
+   * the protocol to route by, whether approval comes first, and the asset's data to pre-fill.
+   */
+  const prepare = defineHandler({
+    type: 'enroll.prepare',
+    input: z.object({ profileId: id, assetId: optionalId, requester: z.string().min(1), requesterEmail: z.string().optional().nullable() }),
+    output: z.object({
+      requestId: z.number(),
+      certificateId: z.number(),
+      protocol: z.enum(['P10', 'P12', 'ACME', 'SCEP']),
+      approvalRequired: z.boolean(),
+      domainPolicy: z.string(),
+      commonName: z.string(),
+      dnsNames: z.string(),
+    }),
+    async handle(v, job) {
+      const { result } = await applyOnce(pool, `${job.key}:prepare`, 'enroll.prepare', async (tx) => {
+        const options = await getOptions(tx, ENROLL);
+        if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Enroll profile is disabled by an admin');
+        const profile = await getProfile(tx, v.profileId);
+        if (profile.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `certificate profile ${profile.name} is '${profile.state}': only an Active profile can be enrolled`);
+        const asset = v.assetId ? await getAsset(tx, v.assetId) : undefined;
+        if (asset && asset.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `asset ${asset.name} is '${asset.state}': enrollment needs an Active asset`);
+        const ctx = { actor: v.requester, processInstanceKey: job.processInstanceKey };
+        const commonName = asset?.commonName ?? asset?.name ?? '';
+        const dnsNames = asset?.dnsNames ?? [];
+        const request = await createRequest(
+          tx,
+          {
+            type: 'enrollment',
+            useCase: ENROLL,
+            requester: v.requester,
+            requesterEmail: v.requesterEmail ?? undefined,
+            profileId: profile.id,
+            assetId: asset?.id,
+            details: { protocol: profile.protocol, commonName, dnsNames },
+            processInstanceKey: job.processInstanceKey,
+          },
+          ctx,
+        );
+        const registration = profile.protocol === 'ACME' || profile.protocol === 'SCEP';
+        const cert = await createCertificate(
+          tx,
+          {
+            state: registration ? 'Requested' : 'Certificate requested',
+            profileId: profile.id,
+            assetId: asset?.id,
+            subject: commonName ? `CN=${commonName}` : `(pending) ${profile.name}`,
+            dnsNames,
+          },
+          ctx,
+        );
+        await tx.query('UPDATE requests SET certificate_id = $2 WHERE id = $1', [request.id, cert.id]);
+        return {
+          requestId: request.id,
+          certificateId: cert.id,
+          protocol: profile.protocol,
+          approvalRequired: profile.enrollmentApprovalRequired || options.approvalStep,
+          domainPolicy: profile.allowedDnsSuffixes.join(', '),
+          commonName,
+          dnsNames: dnsNames.join(', '),
+        };
+      });
+      return result;
+    },
+  });
+
+  /** P10 "Upload CSR" and "Edit the server request": what would be issued, or the CA's reason why not. */
+  const reviewCsr = defineHandler({
+    type: 'enroll.p10.review-csr',
+    input: z.object({ certificateId: id, csr: z.string().min(1, 'paste the CSR (PEM)'), commonName: z.string().optional().nullable(), dnsNames: dnsList }),
+    output: z.object({ commonName: z.string(), dnsNames: z.string(), subject: z.string(), keyDescription: z.string() }),
+    async handle(v) {
+      const { profile, asset } = await profileAndAsset(pool, v.certificateId);
+      const edits = { ...(v.commonName ? { commonName: v.commonName } : {}), ...(v.dnsNames.length ? { dnsNames: v.dnsNames } : {}) };
+      const review = await caCall(async () => ca.reviewCsr({ csr: v.csr, profile: toCaProfile(profile, subjectValues(asset, v.commonName ?? undefined)), edits }));
+      return {
+        commonName: review.commonName,
+        dnsNames: review.dnsNames.join(', '),
+        subject: review.subject,
+        keyDescription: `${review.keyAlgorithm} ${review.keySize} bits`,
+      };
+    },
+  });
+
+  /** P10 issuance: the certificate object becomes 'Valid' with the issued certificate; the request is Completed. */
+  const issueP10 = defineHandler({
+    type: 'enroll.p10.issue',
+    input: z.object({ certificateId: id, requestId: id, csr: z.string().min(1), commonName: z.string().optional().nullable(), dnsNames: dnsList, operator: z.string().min(1) }),
+    output: z.object({ serialNumber: z.string(), certificateUrl: z.string(), chainUrl: z.string() }),
+    async handle(v, job: JobInfo) {
+      const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
+      const { result } = await applyOnce(pool, `${job.key}:issue`, 'enroll.p10.issue', async (tx) => {
+        const { cert, profile, asset } = await profileAndAsset(tx, v.certificateId);
+        const edits = { ...(v.commonName ? { commonName: v.commonName } : {}), ...(v.dnsNames.length ? { dnsNames: v.dnsNames } : {}) };
+        const issued = await caCall(() =>
+          ca.issueFromCsr({ idempotencyKey: `${job.key}:p10`, csr: v.csr, profile: toCaProfile(profile, subjectValues(asset, v.commonName ?? undefined)), edits }),
+        );
+        await transitionCertificate(tx, cert.id, 'Valid', ctx, {
+          subject: issued.subject,
+          dnsNames: issued.dnsNames,
+          serial: issued.serialNumber,
+          pem: issued.certificatePem,
+          notBefore: issued.notBefore,
+          notAfter: issued.notAfter,
+        });
+        await completeRequest(tx, v.requestId, ctx);
+        return { serialNumber: issued.serialNumber };
+      });
+      return {
+        ...result,
+        certificateUrl: `${publicUrl}/api/certificates/${v.certificateId}/download?format=pem`,
+        chainUrl: `${publicUrl}/api/certificates/${v.certificateId}/download?format=chain`,
+      };
+    },
+  });
+
+  /**
+   * P12: key pair generated at the CA, the certificate object 'Valid', and a one-time link that
+   * shows the password once and downloads the PKCS#12. Neither is ever a process variable.
+   */
+  const generateP12 = defineHandler({
+    type: 'enroll.p12.generate',
+    input: z.object({ certificateId: id, commonName: z.string().min(1, 'enter the common name'), dnsNames: dnsList, operator: z.string().min(1) }),
+    output: z.object({ serialNumber: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
+    async handle(v, job) {
+      const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
+      const { result } = await applyOnce(pool, `${job.key}:p12`, 'enroll.p12.generate', async (tx) => {
+        const { cert, profile, asset } = await profileAndAsset(tx, v.certificateId);
+        const generated = await caCall(() =>
+          ca.generateKeyPair({ idempotencyKey: `${job.key}:p12`, profile: toCaProfile(profile, subjectValues(asset, v.commonName)), commonName: v.commonName, dnsNames: v.dnsNames }),
+        );
+        if (!generated.password) {
+          // The CA gave the password out once, to an attempt whose transaction did not commit: it is gone.
+          throw new Error(`the PKCS#12 password of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
+        }
+        await transitionCertificate(tx, cert.id, 'Valid', ctx, {
+          subject: generated.subject,
+          dnsNames: generated.dnsNames,
+          serial: generated.serialNumber,
+          pem: generated.certificatePem,
+          notBefore: generated.notBefore,
+          notAfter: generated.notAfter,
+        });
+        const link = await secretLink(tx, 'pkcs12', `certificate:${cert.id}`, v.operator, { pkcs12Id: generated.pkcs12Id, password: generated.password });
+        return { serialNumber: generated.serialNumber, ...link };
+      });
+      return result;
+    },
+  });
+
+  /** ACME (spec 002): an External Account Binding bound to the DNS names; credentials through a one-time link. */
+  const registerAcme = defineHandler({
+    type: 'enroll.acme.register',
+    input: z.object({ certificateId: id, requestId: id, dnsNames: dnsList, operator: z.string().min(1) }),
+    output: z.object({ registrationId: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
+    async handle(v, job) {
+      return register(v, job, 'acme-eab', async (profile: CertificateProfile, assetRef: string) => {
+        const r = await ca.registerAcme({ idempotencyKey: `${job.key}:acme`, assetRef, profile: toCaProfile(profile), dnsNames: v.dnsNames });
+        return { registrationId: r.registrationId, secret: r.hmacKey ? { keyId: r.keyId, hmacKey: r.hmacKey } : undefined, dnsNames: v.dnsNames };
+      });
+    },
+  });
+
+  /** SCEP (spec 002): a one-time challenge password bound to the asset and subject, through a one-time link. */
+  const registerScep = defineHandler({
+    type: 'enroll.scep.register',
+    input: z.object({ certificateId: id, requestId: id, commonName: z.string().min(1, 'enter the common name'), dnsNames: dnsList, operator: z.string().min(1) }),
+    output: z.object({ registrationId: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
+    async handle(v, job) {
+      return register(v, job, 'scep-challenge', async (profile: CertificateProfile, assetRef: string) => {
+        const r = await ca.registerScep({ idempotencyKey: `${job.key}:scep`, assetRef, profile: toCaProfile(profile), commonName: v.commonName, dnsNames: v.dnsNames });
+        return { registrationId: r.registrationId, secret: r.challengePassword ? { challengePassword: r.challengePassword } : undefined, dnsNames: v.dnsNames, commonName: v.commonName };
+      });
+    },
+  });
+
+  /** Shared by ACME and SCEP: register at the CA, certificate object 'Requested' -> 'Registered', request Completed. */
+  async function register(
+    v: { certificateId: number; requestId: number; operator: string },
+    job: JobInfo,
+    kind: SecretKind,
+    atCa: (profile: CertificateProfile, assetRef: string) => Promise<{ registrationId: string; secret?: Record<string, string>; dnsNames: string[]; commonName?: string }>,
+  ) {
+    const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
+    const { result } = await applyOnce(pool, `${job.key}:register`, `enroll.${kind}`, async (tx) => {
+      const { cert, profile } = await profileAndAsset(tx, v.certificateId);
+      const r = await caCall(() => atCa(profile, cert.assetId ? `asset:${cert.assetId}` : `certificate:${cert.id}`));
+      if (!r.secret) throw new Error(`the ${kind} secret of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
+      await transitionCertificate(tx, cert.id, 'Registered', ctx, {
+        dnsNames: r.dnsNames,
+        ...(r.commonName ? { subject: `CN=${r.commonName}` } : {}),
+      });
+      await completeRequest(tx, v.requestId, ctx);
+      const link = await secretLink(tx, kind, `certificate:${cert.id}`, v.operator, { registrationId: r.registrationId, ...r.secret });
+      return { registrationId: r.registrationId, ...link };
+    });
+    return result;
+  }
+
+  /** P12 ends when the operator confirms the installation: the request is Completed. */
+  const complete = defineHandler({
+    type: 'enroll.complete',
+    input: z.object({ requestId: id, operator: z.string().min(1) }),
+    output: z.object({ requestState: z.literal('Completed') }),
+    async handle(v, job) {
+      await completeRequest(pool, v.requestId, { actor: v.operator, processInstanceKey: job.processInstanceKey });
+      return { requestState: 'Completed' as const };
+    },
+  });
+
+  /**
+   * A step failed for good, or the operator cancelled: the request is Failed with the reason and
+   * a certificate object that was never issued is 'Rejected' — nothing is left half-written.
+   */
+  const fail = defineHandler({
+    type: 'enroll.fail',
+    input: z.object({ requestId: id, certificateId: id, reason: z.string().min(1), operator: z.string().min(1) }),
+    output: z.object({ requestState: z.literal('Failed') }),
+    async handle(v, job) {
+      const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey, reason: v.reason };
+      await applyOnce(pool, `${job.key}:fail`, 'enroll.fail', async (tx) => {
+        const r = await getRequest(tx, v.requestId);
+        if (r.state !== 'Failed' && r.state !== 'Completed' && r.state !== 'Rejected') {
+          await transitionRequest(tx, r.id, 'Failed', ctx, { failureReason: v.reason });
+        }
+        const cert = await getCertificate(tx, v.certificateId);
+        if (cert.state === 'Certificate requested' || cert.state === 'Requested') await transitionCertificate(tx, cert.id, 'Rejected', ctx);
+        return null;
+      });
+      return { requestState: 'Failed' as const };
+    },
+  });
+
+  return [prepare, reviewCsr, issueP10, generateP12, registerAcme, registerScep, complete, fail];
+}
