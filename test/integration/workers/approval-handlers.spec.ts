@@ -8,7 +8,7 @@ import { createApprovalHandlers, reviewApprovalTask } from '../../../workers/app
 import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
 import { createMailer } from '../../../src/mail/mailer';
 import { createMailTransport } from '../../../src/mail/transport';
-import { getRequest } from '../../../src/store/requests';
+import { createRequest, getRequest } from '../../../src/store/requests';
 import { createCertificate, getCertificate } from '../../../src/store/certificates';
 import { auditHistory } from '../../../src/store/audit';
 import { updateOptions } from '../../../src/store/options';
@@ -85,6 +85,15 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     expect(mail.text).to.contain('agent1 requests').and.contain(`${asset.name}.corp.example.com`).and.contain('http://localhost:8080/tasklist');
     await new Promise((r) => setTimeout(r, 300));
     expect(smtp.inbox.filter((m) => m.subject.includes(`(request ${requestId})`))).to.have.length(1);
+  });
+
+  it('when an enrollment already has its request, then approval sends that request (no second one)', async () => {
+    const existing = await createRequest(pool, { type: 'enrollment', useCase: 'AssetsProcEnrollProfile', requester: 'agent1' }, actor);
+    const before = (await pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n;
+    const out = await completed('approval.create-request', { requestId: existing.id, useCase: 'AssetsProcEnrollProfile', requestType: 'enrollment', requester: 'agent1' });
+    expect(out.requestId).to.equal(existing.id);
+    expect((await getRequest(pool, existing.id)).state).to.equal('Requested');
+    expect((await pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n).to.equal(before);
   });
 
   it('when the create-request job is delivered twice, then one request exists', async () => {
