@@ -13,6 +13,7 @@ import { createCamundaClients, type CamundaClients } from './engine/client';
 import { deployAll } from './engine/deploy';
 import { DEMO_USERS } from './engine/identity';
 import { down, up } from './engine/local-engine';
+import { completeListenerJob, credentialsFor } from './engine/rest';
 import { createMailer } from './mail/mailer';
 import { createMailTransport } from './mail/transport';
 import { openDatabase, type OpenDatabase } from './store/database';
@@ -84,7 +85,16 @@ async function main(): Promise<void> {
     ...createCaHandlers({ pool: db.pool, ca }),
     ...createEnrollHandlers({ pool: db.pool, ca, sealer: masterKey, publicUrl: config.api.publicUrl, secretLinkTtlMinutes: config.secretLinkTtlMinutes }),
   ];
-  const workers: RegisteredWorkers = registerWorkers(clients.zeebe, handlers, log);
+  if (config.camunda.authStrategy === 'OAUTH') {
+    log('[workers] note: task listener verdicts are reported over REST with BASIC credentials; with OAUTH they will fail (see README)');
+  }
+  const credentials = credentialsFor(config);
+  const workers: RegisteredWorkers = registerWorkers(
+    clients.zeebe,
+    handlers,
+    (jobKey, verdict) => completeListenerJob(config.camunda.restAddress, credentials, jobKey, verdict),
+    log,
+  );
   stops.push({ what: 'the job workers', stop: () => workers.close() });
   log(`[workers] ${workers.types.length} job types: ${workers.types.join(', ')}`);
 

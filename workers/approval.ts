@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { ValidationError } from '../src/domain/errors';
+import { DomainError, ValidationError } from '../src/domain/errors';
 import type { Mailer } from '../src/mail/mailer';
 import { getAsset } from '../src/store/assets';
 import { getCard } from '../src/store/cards';
@@ -17,7 +17,7 @@ import { getProfile } from '../src/store/profiles';
 import { createRequest, getRequest, REQUEST_TYPES, transitionRequest, type WorkplaceRequest } from '../src/store/requests';
 import { certificateMachine } from '../src/domain/states';
 import { canTransition, isState } from '../src/domain/transitions';
-import { BpmnError, defineHandler, type JobInfo } from './runtime';
+import { BpmnError, defineHandler, listenerVerdict, type JobInfo } from './runtime';
 
 export interface ApprovalDeps {
   pool: Pool;
@@ -111,6 +111,52 @@ export function reviewApprovalTask(input: {
     }
   }
   return { denied: false };
+}
+
+/** The user task's assignee, as Zeebe gives it to a task listener's job. */
+export function assigneeOf(job: JobInfo): string | undefined {
+  const a = job.customHeaders['io.camunda.zeebe:assignee'];
+  return typeof a === 'string' && a !== '' ? a : undefined;
+}
+
+/**
+ * Applies an agent's decision once per effect key: Approve -> request 'Approved'; Reject ->
+ * request 'Rejected' with the reason, and its certificate object 'Rejected' (spec 000); On hold
+ * -> nothing changes, the request stays 'Requested' (spec 001).
+ */
+export async function applyDecision(
+  pool: Pool,
+  v: { requestId: number; decision: Decision; rejectionReason?: string | null; decidedBy: string },
+  effectKey: string,
+  processInstanceKey: string,
+): Promise<'approved' | 'rejected' | 'onHold'> {
+  const ctx = { actor: v.decidedBy, processInstanceKey };
+  const r0 = await getRequest(pool, v.requestId);
+  if (v.decidedBy === r0.requester) {
+    throw new BpmnError('FORBIDDEN', `${v.decidedBy} requested this and cannot decide their own request (four-eyes principle)`);
+  }
+  if (v.decision === 'hold') return 'onHold';
+  if (v.decision === 'reject' && !v.rejectionReason?.trim()) {
+    throw new BpmnError('REASON_REQUIRED', 'a rejection needs a reason for rejection');
+  }
+  const { result } = await applyOnce(pool, effectKey, 'approval.decide', async (tx) => {
+    if (v.decision === 'approve') {
+      await transitionRequest(tx, v.requestId, 'Approved', ctx, { decidedBy: v.decidedBy });
+      return 'approved' as const;
+    }
+    const r = await transitionRequest(tx, v.requestId, 'Rejected', { ...ctx, reason: v.rejectionReason! }, {
+      decidedBy: v.decidedBy,
+      rejectionReason: v.rejectionReason!,
+    });
+    if (r.certificateId) {
+      const cert = await getCertificate(tx, r.certificateId);
+      if (isState(certificateMachine, cert.state) && canTransition(certificateMachine, cert.state, 'Rejected')) {
+        await transitionCertificate(tx, cert.id, 'Rejected', { ...ctx, reason: `request ${r.id} rejected` });
+      }
+    }
+    return 'rejected' as const;
+  });
+  return result;
 }
 
 export function createApprovalHandlers(deps: ApprovalDeps) {
@@ -224,35 +270,55 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     }),
     output: z.object({ approvalState: z.enum(['approved', 'rejected', 'onHold']) }),
     async handle(v, job) {
-      const ctx = { actor: v.decidedBy, processInstanceKey: job.processInstanceKey };
-      const r0 = await getRequest(pool, v.requestId);
-      if (v.decidedBy === r0.requester) {
-        throw new BpmnError('FORBIDDEN', `${v.decidedBy} requested this and cannot decide their own request (four-eyes principle)`);
-      }
-      // "On hold: the request remains in the same state and you can approve/reject it later."
-      if (v.decision === 'hold') return { approvalState: 'onHold' as const };
-      if (v.decision === 'reject' && !v.rejectionReason?.trim()) {
-        throw new BpmnError('REASON_REQUIRED', 'a rejection needs a reason for rejection');
-      }
-      const { result } = await applyOnce(pool, `${job.key}:decide`, 'approval.decide', async (tx) => {
-        if (v.decision === 'approve') {
-          await transitionRequest(tx, v.requestId, 'Approved', ctx, { decidedBy: v.decidedBy });
-          return 'approved' as const;
-        }
-        const r = await transitionRequest(tx, v.requestId, 'Rejected', { ...ctx, reason: v.rejectionReason! }, {
-          decidedBy: v.decidedBy,
-          rejectionReason: v.rejectionReason!,
-        });
-        // Spec 000: a rejected enrollment or lock request makes the certificate object 'Rejected'.
-        if (r.certificateId) {
-          const cert = await getCertificate(tx, r.certificateId);
-          if (isState(certificateMachine, cert.state) && canTransition(certificateMachine, cert.state, 'Rejected')) {
-            await transitionCertificate(tx, cert.id, 'Rejected', { ...ctx, reason: `request ${r.id} rejected` });
-          }
-        }
-        return 'rejected' as const;
+      return { approvalState: await applyDecision(pool, v, `${job.key}:decide`, job.processInstanceKey) };
+    },
+  });
+
+  /** Listener on "Approve request" assigning: the requester may not take their own request. */
+  const reviewAssignment = defineHandler({
+    type: 'approval.review-assignment',
+    listener: true,
+    input: z.object({ requestId }),
+    output: listenerVerdict,
+    async handle(v, job) {
+      const r = await getRequest(pool, v.requestId);
+      return reviewApprovalTask({ event: 'assigning', assignee: assigneeOf(job), requester: r.requester });
+    },
+  });
+
+  /**
+   * Listener on "Approve request" completing: four-eyes, the reason for a rejection, then the
+   * decision itself, made here because only here is it known who decides (the assignee).
+   * A refusal keeps the task open with the reason shown to the agent.
+   */
+  const reviewCompletion = defineHandler({
+    type: 'approval.review-completion',
+    listener: true,
+    input: z.object({ requestId, decision: z.string().optional().nullable(), rejectionReason: z.string().optional().nullable() }),
+    output: listenerVerdict,
+    async handle(v, job) {
+      const r = await getRequest(pool, v.requestId);
+      const assignee = assigneeOf(job);
+      const verdict = reviewApprovalTask({
+        event: 'completing',
+        assignee,
+        requester: r.requester,
+        decision: v.decision ?? undefined,
+        rejectionReason: v.rejectionReason ?? undefined,
       });
-      return { approvalState: result };
+      if (verdict.denied) return verdict;
+      try {
+        await applyDecision(
+          pool,
+          { requestId: v.requestId, decision: v.decision as Decision, rejectionReason: v.rejectionReason, decidedBy: assignee! },
+          `${job.key}:decide`,
+          job.processInstanceKey,
+        );
+      } catch (err) {
+        if (err instanceof BpmnError || err instanceof DomainError) return { denied: true as const, deniedReason: err.message };
+        throw err;
+      }
+      return { denied: false as const };
     },
   });
 
@@ -278,5 +344,5 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     },
   });
 
-  return [createRequestHandler, notifyApprovers, loadRequest, decide, notifyRequester];
+  return [createRequestHandler, notifyApprovers, loadRequest, decide, reviewAssignment, reviewCompletion, notifyRequester];
 }

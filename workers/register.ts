@@ -4,7 +4,7 @@
  * name the job and its outcome, never its variables (they may describe a person or a request).
  */
 import type { Zeebe } from '@camunda8/sdk';
-import { runHandler, type AnyJobHandler } from './runtime';
+import { runHandler, type AnyJobHandler, type ListenerVerdict } from './runtime';
 
 /** Outputs are validated plain data; a JSON round trip also turns dates into ISO strings. */
 function asJson<T>(variables: Record<string, unknown>): T {
@@ -16,9 +16,16 @@ export interface RegisteredWorkers {
   close(): Promise<void>;
 }
 
+/**
+ * Completes a user task listener's job with its verdict. The gRPC client cannot send a job
+ * result, so this goes through REST v2: POST /v2/jobs/{jobKey}/completion.
+ */
+export type CompleteListenerJob = (jobKey: string, verdict: ListenerVerdict) => Promise<void>;
+
 export function registerWorkers(
   zeebe: Zeebe.ZeebeGrpcClient,
   handlers: AnyJobHandler[],
+  completeListenerJob: CompleteListenerJob,
   log: (line: string) => void = console.log,
 ): RegisteredWorkers {
   const workers = handlers.map((def) =>
@@ -39,6 +46,14 @@ export function registerWorkers(
         switch (outcome.kind) {
           case 'complete':
             return job.complete(asJson<Parameters<typeof job.complete>[0]>(outcome.variables));
+          case 'verdict':
+            if (outcome.verdict.denied) log(`[worker] ${def.type} job ${job.key}: denied: ${outcome.verdict.deniedReason}`);
+            try {
+              await completeListenerJob(job.key, outcome.verdict);
+              return job.forward();
+            } catch (err) {
+              return job.fail({ errorMessage: `${def.type} could not report its verdict: ${(err as Error).message}`, retryBackOff: 2000 });
+            }
           case 'error':
             log(`[worker] ${def.type} job ${job.key}: BPMN error ${outcome.errorCode}: ${outcome.errorMessage}`);
             return job.error({ errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: asJson<Extract<Parameters<typeof job.error>[0], object>['variables']>(outcome.variables) });

@@ -53,7 +53,19 @@ export interface JobHandlerDefinition<I extends z.ZodType, O extends z.ZodType> 
   handle(variables: z.output<I>, job: JobInfo): Promise<z.input<O>>;
   /** Job timeout; default 30 s. */
   timeoutMs?: number;
+  /**
+   * A user task listener: the output is the listener's verdict ({ denied, deniedReason }),
+   * reported as the job's result so the engine allows or denies the task's transition.
+   */
+  listener?: boolean;
 }
+
+/** What a user task listener says of the transition it was asked about. */
+export const listenerVerdict = z.union([
+  z.object({ denied: z.literal(false) }),
+  z.object({ denied: z.literal(true), deniedReason: z.string().min(1) }),
+]);
+export type ListenerVerdict = z.infer<typeof listenerVerdict>;
 
 // Handlers of any shape, as a family exports them.
 export type AnyJobHandler = JobHandlerDefinition<z.ZodType, z.ZodType>;
@@ -69,6 +81,7 @@ export function defineHandler<I extends z.ZodType, O extends z.ZodType>(def: Job
 /** The outcome to report to the engine. */
 export type JobOutcome =
   | { kind: 'complete'; variables: Record<string, unknown> }
+  | { kind: 'verdict'; verdict: ListenerVerdict }
   | { kind: 'error'; errorCode: string; errorMessage: string; variables: Record<string, unknown> }
   | { kind: 'fail'; errorMessage: string; retries: number; retryBackOffMs: number };
 
@@ -115,5 +128,6 @@ export async function runHandler(def: AnyJobHandler, variables: unknown, job: Jo
   if (!output.success) {
     return { kind: 'fail', retries: 0, retryBackOffMs: 0, errorMessage: `${def.type} produced invalid output (a bug): ${describeIssues(output.error)}` };
   }
+  if (def.listener) return { kind: 'verdict', verdict: listenerVerdict.parse(output.data) };
   return { kind: 'complete', variables: output.data as Record<string, unknown> };
 }

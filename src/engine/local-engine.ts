@@ -14,7 +14,7 @@ import { resolveDistribution, type Distribution } from './distribution';
 import { createCamundaClients } from './client';
 import { ensureIdentity } from './identity';
 import { locateJava, type JavaInstallation } from './java';
-import { restCall, type Credentials } from './rest';
+import { credentialsFor, restCall, type Credentials } from './rest';
 
 export const LOCAL_ENGINE_CONFIG = path.join(PROJECT_ROOT, 'camunda-local', 'application.yaml');
 const MANAGEMENT_PORT = 9600;
@@ -191,9 +191,6 @@ export interface EngineHandle {
   pid?: number;
 }
 
-function credentialsOf(config: Config): Credentials | undefined {
-  return config.camunda.authStrategy === 'BASIC' ? { username: config.camunda.username, password: config.camunda.password } : undefined;
-}
 
 async function waitUntilReady(
   restAddress: string,
@@ -258,7 +255,7 @@ export async function checkExistingCluster(config: Config): Promise<void> {
 export async function up(options: LocalEngineOptions): Promise<EngineHandle> {
   const { config, log = console.log, startTimeoutMs = 10 * 60_000 } = options;
   const { restAddress } = config.camunda;
-  const credentials = credentialsOf(config);
+  const credentials = credentialsFor(config);
 
   if (!config.camunda.startLocalEngine) {
     log(`[camunda] using the existing cluster at ${restAddress} (no local engine: ZEEBE_REST_ADDRESS is set or CAMUNDA_LOCAL_ENGINE=false)`);

@@ -3,10 +3,16 @@
  * user (the engine's authorizations then apply to that user) and for the launcher's checks.
  * Everything else goes through the SDK client in client.ts.
  */
+import type { Config } from '../config';
 
 export interface Credentials {
   username: string;
   password: string;
+}
+
+/** The technical user's credentials for REST calls (BASIC), or none (NONE). */
+export function credentialsFor(config: Config): Credentials | undefined {
+  return config.camunda.authStrategy === 'BASIC' ? { username: config.camunda.username, password: config.camunda.password } : undefined;
 }
 
 export function basicAuthHeader(username: string, password: string): string {
@@ -65,4 +71,19 @@ export async function restCall<T = unknown>(
 export function expectOk<T>(method: string, path: string, r: RestResponse<T>): RestResponse<T> {
   if (!r.ok) throw new RestError(method, path, r.status, r.text);
   return r;
+}
+
+/**
+ * Completes a user task listener's job with its verdict (REST v2 job result): a denial keeps
+ * the task as it was and shows the reason.
+ */
+export async function completeListenerJob(
+  restAddress: string,
+  credentials: Credentials | undefined,
+  jobKey: string,
+  verdict: { denied: boolean; deniedReason?: string },
+): Promise<void> {
+  const path = `/v2/jobs/${encodeURIComponent(jobKey)}/completion`;
+  const body = { variables: {}, result: { type: 'userTask', denied: verdict.denied, ...(verdict.denied ? { deniedReason: verdict.deniedReason } : {}) } };
+  expectOk('POST', path, await restCall(restAddress, credentials, 'POST', path, body));
 }

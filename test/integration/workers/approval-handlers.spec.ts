@@ -161,6 +161,47 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     await updateOptions(pool, 'CardsProcDeactivate', { approverEmails: [] }, 'demo');
   });
 
+  describe('task listeners of "Approve request"', () => {
+    const as = (type: string, assignee?: string) => aJob(type, { customHeaders: assignee ? { 'io.camunda.zeebe:assignee': assignee } : {} });
+
+    it('when the requester is assigned their own request, then the assignment is denied; another agent is allowed', async () => {
+      const { requestId } = await anEnrollmentRequest();
+      const own = await run('approval.review-assignment', { requestId }, as('approval.review-assignment', 'agent1'));
+      expect(own.kind).to.equal('verdict');
+      expect(own).to.deep.include({ verdict: { denied: true, deniedReason: 'agent1 requested this and cannot decide their own request (four-eyes principle)' } });
+      expect(await run('approval.review-assignment', { requestId }, as('approval.review-assignment', 'agent2'))).to.deep.equal({ kind: 'verdict', verdict: { denied: false } });
+    });
+
+    it('when a rejection without reason is completed, then it is denied and the request stays Requested', async () => {
+      const { requestId } = await anEnrollmentRequest();
+      const o = await run('approval.review-completion', { requestId, decision: 'reject' }, as('approval.review-completion', 'agent2'));
+      expect(o).to.deep.equal({ kind: 'verdict', verdict: { denied: true, deniedReason: 'a rejection needs a reason for rejection' } });
+      expect((await getRequest(pool, requestId)).state).to.equal('Requested');
+    });
+
+    it('when agent2 completes an approval, then it is allowed and the request is Approved by agent2, once even if the job is delivered again', async () => {
+      const { requestId } = await anEnrollmentRequest();
+      const job = as('approval.review-completion', 'agent2');
+      expect(await run('approval.review-completion', { requestId, decision: 'approve' }, job)).to.deep.equal({ kind: 'verdict', verdict: { denied: false } });
+      expect(await run('approval.review-completion', { requestId, decision: 'approve' }, job)).to.deep.equal({ kind: 'verdict', verdict: { denied: false } });
+      expect(await getRequest(pool, requestId)).to.include({ state: 'Approved', decidedBy: 'agent2' });
+      expect((await auditHistory(pool, 'request', requestId)).filter((a) => a.toState === 'Approved')).to.have.length(1);
+    });
+
+    it('when the request was decided meanwhile, then the completion is denied with the reason', async () => {
+      const { requestId } = await anEnrollmentRequest();
+      await completed('approval.decide', { requestId, decision: 'approve', decidedBy: 'agent2' });
+      const o = await run('approval.review-completion', { requestId, decision: 'reject', rejectionReason: 'too late' }, as('approval.review-completion', 'agent2'));
+      expect(o).to.deep.include({ kind: 'verdict' });
+      expect((o as { verdict: { deniedReason: string } }).verdict.deniedReason).to.match(/is in state 'Approved' and cannot change to 'Rejected'/);
+    });
+
+    it('when nobody claimed the task, then the completion is denied', async () => {
+      const { requestId } = await anEnrollmentRequest();
+      expect(await run('approval.review-completion', { requestId, decision: 'approve' }, as('approval.review-completion'))).to.deep.include({ verdict: { denied: true, deniedReason: 'claim the task before deciding, so the decision has a name' } });
+    });
+  });
+
   it('when the task listener reviews an assignment or completion, then four-eyes and the reason rule hold', () => {
     const base = { requester: 'agent1', decision: 'approve' };
     expect(reviewApprovalTask({ ...base, event: 'assigning', assignee: 'agent1' })).to.deep.include({ denied: true });

@@ -58,3 +58,23 @@ describe('worker runtime: the three outcomes of a job', () => {
     expect((o as { errorMessage: string }).errorMessage).to.match(/input mappings: n:/);
   });
 });
+
+describe('worker runtime: listener verdicts', () => {
+  const guard = defineHandler({
+    type: 'test.guard',
+    listener: true,
+    input: z.object({ who: z.string() }),
+    output: z.union([z.object({ denied: z.literal(false) }), z.object({ denied: z.literal(true), deniedReason: z.string() })]),
+    async handle({ who }) {
+      return who === 'mallory' ? { denied: true as const, deniedReason: 'not mallory' } : { denied: false as const };
+    },
+  });
+
+  it('when a listener allows, then the outcome is an allowing verdict, not variables', async () => {
+    expect(await runHandler(guard, { who: 'alice' }, job)).to.deep.equal({ kind: 'verdict', verdict: { denied: false } });
+  });
+
+  it('when a listener denies, then the verdict carries the reason', async () => {
+    expect(await runHandler(guard, { who: 'mallory' }, job)).to.deep.equal({ kind: 'verdict', verdict: { denied: true, deniedReason: 'not mallory' } });
+  });
+});
