@@ -37,10 +37,12 @@ const INPUT_TYPES = new Set(['textfield', 'textarea', 'number', 'checkbox', 'che
  */
 export async function lintBpmn(files: string[]): Promise<string[]> {
   const config = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, '.bpmnlintrc'), 'utf8'));
-  const linter = new Linter({ config, resolver: new NodeResolver() });
-  const moddle = new BpmnModdle({ zeebe: zeebeSchema });
   const problems: string[] = [];
   for (const file of files) {
+    // A linter per file: some rules keep state between runs (e.g. flows seen), which would
+    // mix up models whose ids coincide.
+    const linter = new Linter({ config, resolver: new NodeResolver() });
+    const moddle = new BpmnModdle({ zeebe: zeebeSchema });
     const { rootElement, warnings } = await moddle.fromXML(fs.readFileSync(path.resolve(PROJECT_ROOT, file), 'utf8'));
     for (const w of warnings) problems.push(`${file}: parse warning: ${w.message}`);
     const results = await linter.lint(rootElement);

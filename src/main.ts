@@ -18,10 +18,7 @@ import { createMailer } from './mail/mailer';
 import { createMailTransport } from './mail/transport';
 import { openDatabase, type OpenDatabase } from './store/database';
 import { seedDemoData } from './store/seed';
-import { createApprovalHandlers } from '../workers/approval';
-import { createCaHandlers } from '../workers/ca';
-import { createCardHandlers } from '../workers/cards';
-import { createEnrollHandlers } from '../workers/enroll';
+import { createAllHandlers } from '../workers';
 import { registerWorkers, type RegisteredWorkers } from '../workers/register';
 
 const log = (line: string) => console.log(line);
@@ -79,12 +76,15 @@ async function main(): Promise<void> {
   await deployAll(clients.rest, { log });
 
   const mailer = createMailer(db.pool, transport);
-  const handlers = [
-    ...createApprovalHandlers({ pool: db.pool, mailer, tasklistUrl: config.camunda.tasklistUrl }),
-    ...createCardHandlers({ pool: db.pool, ca }),
-    ...createCaHandlers({ pool: db.pool, ca }),
-    ...createEnrollHandlers({ pool: db.pool, ca, sealer: masterKey, publicUrl: config.api.publicUrl, secretLinkTtlMinutes: config.secretLinkTtlMinutes }),
-  ];
+  const handlers = createAllHandlers({
+    pool: db.pool,
+    ca,
+    mailer,
+    sealer: masterKey,
+    tasklistUrl: config.camunda.tasklistUrl,
+    publicUrl: config.api.publicUrl,
+    secretLinkTtlMinutes: config.secretLinkTtlMinutes,
+  });
   if (config.camunda.authStrategy === 'OAUTH') {
     log('[workers] note: task listener verdicts are reported over REST with BASIC credentials; with OAUTH they will fail (see README)');
   }

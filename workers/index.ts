@@ -1,0 +1,15 @@
+/**
+ * Every job handler of the project, by family. The composition root (src/main.ts) builds the
+ * dependencies and registers these; a test checks that the models ask for exactly these types.
+ */
+import { createApprovalHandlers, type ApprovalDeps } from './approval';
+import { createCaHandlers } from './ca';
+import { createCardHandlers } from './cards';
+import { createEnrollHandlers, type EnrollDeps } from './enroll';
+import type { AnyJobHandler } from './runtime';
+
+export type WorkerDeps = ApprovalDeps & EnrollDeps;
+
+export function createAllHandlers(deps: WorkerDeps): AnyJobHandler[] {
+  return [...createApprovalHandlers(deps), ...createCardHandlers(deps), ...createCaHandlers(deps), ...createEnrollHandlers(deps)];
+}
