@@ -8,6 +8,8 @@
 import type { Server } from 'node:http';
 import { loadConfig, type Config } from './config';
 import { createApp } from './api/app';
+import { createEngineIdentity } from './api/identity';
+import { createProcessEngine } from './engine/processes';
 import { startBuiltinCa } from './ca/start';
 import { createCamundaClients, type CamundaClients } from './engine/client';
 import { deployAll } from './engine/deploy';
@@ -98,7 +100,16 @@ async function main(): Promise<void> {
   stops.push({ what: 'the job workers', stop: () => workers.close() });
   log(`[workers] ${workers.types.length} job types: ${workers.types.join(', ')}`);
 
-  const server = await listen(createApp({ pool: db.pool, ca }), config.api.port);
+  const app = createApp({
+    pool: db.pool,
+    ca,
+    sealer: masterKey,
+    identity: createEngineIdentity({ restAddress: config.camunda.restAddress }),
+    processes: createProcessEngine(clients.rest),
+    tasklistUrl: config.camunda.tasklistUrl,
+    log,
+  });
+  const server = await listen(app, config.api.port);
   stops.push({ what: 'the API', stop: () => new Promise((r) => server.close(r)) });
 
   log(`

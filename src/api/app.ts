@@ -1,55 +1,80 @@
 /**
- * The operator and admin API, built by a factory from its dependencies (so tests run it on
- * port 0 against a real database). Routes live in modules of their own and are added here.
+ * The operator and admin API, built by a factory from its dependencies (tests run it on port 0
+ * against a real database and engine). Public routes first (health, CRL, CA chain, downloads,
+ * one-time links, OpenAPI), then everything else behind sign-in; admin routes need the admin role.
  */
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Pool } from 'pg';
 import type { CaConnector } from '../ca/connector';
+import type { ProcessEngine } from '../engine/processes';
+import type { Sealer } from '../store/secret-links';
+import { adminRoutes } from './admin-routes';
+import { failedAuthenticationLimit, requireAdmin, requireCaller } from './auth';
+import { downloadRoutes } from './download-routes';
 import { problemDetails } from './errors';
+import type { Identity } from './identity';
+import { objectRoutes } from './object-routes';
+import { openApiDocument } from './openapi';
 
 export interface ApiDeps {
   pool: Pool;
   ca: CaConnector;
+  sealer: Sealer;
+  identity: Identity;
+  processes: ProcessEngine;
+  tasklistUrl: string;
+  /** One line per request; tokens of one-time links are never written. */
+  log?: (line: string) => void;
+}
+
+/** Paths as they may be logged: a one-time link's token is a secret. */
+export function loggablePath(url: string): string {
+  return url.split('?')[0]!.replace(/\/secrets\/[^/]+/g, '/secrets/***');
 }
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
-  app.use(express.json({ limit: '256kb' }));
+  if (deps.log) {
+    const log = deps.log;
+    app.use((req, res, next) => {
+      const started = Date.now();
+      res.on('finish', () => log(`[api] ${req.method} ${loggablePath(req.originalUrl)} ${res.statusCode} ${Date.now() - started}ms${req.caller ? ` ${req.caller.username}` : ''}`));
+      next();
+    });
+  }
+  app.use(express.json({ limit: '64kb', strict: true }));
 
   /** Readiness: the API answers and its database does. */
-  app.get('/api/health', async (_req, res, next) => {
-    try {
-      await deps.pool.query('SELECT 1');
-      res.json({ status: 'UP' });
-    } catch (err) {
-      next(err);
-    }
+  app.get('/api/health', async (_req, res) => {
+    await deps.pool.query('SELECT 1');
+    res.json({ status: 'UP' });
+  });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
   });
 
   /** The CRL the issued certificates name as their CRL distribution point (DER; `?format=pem` for PEM). */
-  app.get('/api/crl', async (req, res, next) => {
-    try {
-      const crl = await deps.ca.currentCrl();
-      res.set('Cache-Control', `max-age=${Math.max(0, Math.floor((crl.nextUpdate.getTime() - Date.now()) / 1000 / 2))}`);
-      if (req.query.format === 'pem') res.type('application/x-pem-file').send(crl.pem);
-      else res.type('application/pkix-crl').send(crl.der);
-    } catch (err) {
-      next(err);
-    }
+  app.get('/api/crl', async (req, res) => {
+    const crl = await deps.ca.currentCrl();
+    res.set('Cache-Control', `max-age=${Math.max(0, Math.floor((crl.nextUpdate.getTime() - Date.now()) / 1000 / 2))}`);
+    if (req.query.format === 'pem') res.type('application/x-pem-file').send(crl.pem);
+    else res.type('application/pkix-crl').send(crl.der);
   });
 
   /** The issuing and root CA certificates (PEM), for chains and trust stores. */
-  app.get('/api/ca/chain', async (_req, res, next) => {
-    try {
-      const { issuing, root } = await deps.ca.caCertificates();
-      res.type('application/x-pem-file').send(`${issuing.trim()}\n${root.trim()}\n`);
-    } catch (err) {
-      next(err);
-    }
+  app.get('/api/ca/chain', async (_req, res) => {
+    const { issuing, root } = await deps.ca.caCertificates();
+    res.type('application/x-pem-file').send(`${issuing.trim()}\n${root.trim()}\n`);
   });
+
+  app.use('/api', downloadRoutes(deps));
+
+  app.use('/api', failedAuthenticationLimit, requireCaller(deps.identity));
+  app.use('/api/admin', requireAdmin, adminRoutes(deps.pool));
+  app.use('/api', objectRoutes(deps));
 
   app.use(problemDetails);
   return app;

@@ -72,3 +72,13 @@ export class GoneError extends DomainError {
     super(ErrorCode.GONE, message);
   }
 }
+
+/** A use case that cannot start on an object now (its state, an admin's switch, its card type). */
+export class UseCaseUnavailableError extends DomainError {
+  constructor(
+    readonly useCase: string,
+    readonly reason: string,
+  ) {
+    super(ErrorCode.STATE_CONFLICT, reason);
+  }
+}

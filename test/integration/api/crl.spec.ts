@@ -1,18 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { createApp } from '../../../src/api/app';
+import { testApi } from '../../support/api';
 import { testCa, tmpFile, openssl, jobKey, ecProfile } from '../ca/support';
 
 describe('API: CRL and CA chain over HTTP', () => {
-  let server: Server;
   let base: string;
   before(async () => {
-    const { ca, db } = await testCa();
-    server = createApp({ pool: db.pool, ca }).listen(0);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ base } = await testApi());
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
 
   it('when the CRL distribution point is fetched, then openssl reads a DER CRL signed by the issuing CA', async () => {
     const { ca } = await testCa();

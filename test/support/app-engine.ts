@@ -1,0 +1,48 @@
+/**
+ * For process suites: the run's engine with the project's models and forms deployed and the
+ * application's own workers running against the run's database, CA and SMTP server — once per
+ * run. Marks the suite pending where this machine cannot provide an engine.
+ */
+import type { Context } from 'mocha';
+import { deployAll } from '../../src/engine/deploy';
+import { completeListenerJob, credentialsFor } from '../../src/engine/rest';
+import { createMailer } from '../../src/mail/mailer';
+import { createMailTransport } from '../../src/mail/transport';
+import { createAllHandlers } from '../../workers';
+import { registerWorkers } from '../../workers/register';
+import { testCa } from '../integration/ca/support';
+import { engineOrSkip, type TestEngine } from './engine';
+import { onRunEnd } from './lifecycle';
+import { testSmtp } from './smtp';
+
+let pending: Promise<void> | undefined;
+
+async function deployAndWork(engine: TestEngine): Promise<void> {
+  const { ca, db, masterKey } = await testCa();
+  const smtp = await testSmtp();
+  await deployAll(engine.clients.rest, { log: () => undefined });
+  const { camunda } = engine.config;
+  const workers = registerWorkers(
+    engine.clients.zeebe,
+    createAllHandlers({
+      pool: db.pool,
+      ca,
+      sealer: masterKey,
+      mailer: createMailer(db.pool, createMailTransport({ smtpUrl: smtp.url, from: 'workplace-pki@example.test', captureDir: '/unused' })),
+      tasklistUrl: camunda.tasklistUrl,
+      publicUrl: 'https://pki.example.test',
+      secretLinkTtlMinutes: 10,
+    }),
+    (jobKey, verdict) => completeListenerJob(engine.restAddress, credentialsFor(engine.config), jobKey, verdict),
+    () => undefined,
+  );
+  onRunEnd(() => workers.close());
+}
+
+/** The engine with the application deployed and its workers running (or the suite pending). */
+export async function appEngineOrSkip(ctx: Context): Promise<TestEngine> {
+  const engine = await engineOrSkip(ctx);
+  pending ??= deployAndWork(engine);
+  await pending;
+  return engine;
+}
