@@ -1,0 +1,80 @@
+/**
+ * `npm run options -- ...`: what the admin API does, for scripts.
+ *   list
+ *   set <UseCase> [--enabled on|off] [--approval-step on|off] [--approver-group G] [--approver-emails a@x,b@y]
+ *   card-command <card-type> <Command> on|off
+ */
+import os from 'node:os';
+import { loadConfig } from '../config';
+import { ValidationError } from '../domain/errors';
+import { cardTypeCommands, setCardTypeCommandEnabled } from './cards';
+import { openDatabase } from './database';
+import { listOptions, updateOptions, type OptionsUpdate } from './options';
+
+export type OptionsCommand =
+  | { kind: 'list' }
+  | { kind: 'set'; useCase: string; update: OptionsUpdate }
+  | { kind: 'card-command'; cardType: string; command: string; enabled: boolean };
+
+const USAGE = `usage:
+  npm run options -- list
+  npm run options -- set <UseCase> [--enabled on|off] [--approval-step on|off] [--approver-group <group>] [--approver-emails a@x,b@y]
+  npm run options -- card-command <card-type> <Command> on|off`;
+
+function onOff(value: string | undefined, flag: string): boolean {
+  if (value === 'on' || value === 'true') return true;
+  if (value === 'off' || value === 'false') return false;
+  throw new ValidationError(`${flag} takes on or off, not '${value ?? ''}'`);
+}
+
+/** Parses the command line; throws a ValidationError with the usage on anything unexpected. */
+export function parseOptionsCommand(args: string[]): OptionsCommand {
+  const [verb, ...rest] = args;
+  if (verb === 'list' && rest.length === 0) return { kind: 'list' };
+  if (verb === 'card-command' && rest.length === 3) return { kind: 'card-command', cardType: rest[0]!, command: rest[1]!, enabled: onOff(rest[2], 'the command') };
+  if (verb === 'set' && rest.length >= 3 && rest.length % 2 === 1) {
+    const [useCase, ...pairs] = rest;
+    const update: OptionsUpdate = {};
+    for (let i = 0; i < pairs.length; i += 2) {
+      const [flag, value] = [pairs[i]!, pairs[i + 1]];
+      if (flag === '--enabled') update.enabled = onOff(value, flag);
+      else if (flag === '--approval-step') update.approvalStep = onOff(value, flag);
+      else if (flag === '--approver-group') update.approverGroup = value;
+      else if (flag === '--approver-emails') update.approverEmails = (value ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+      else throw new ValidationError(`unknown option ${flag}\n${USAGE}`);
+    }
+    return { kind: 'set', useCase: useCase!, update };
+  }
+  throw new ValidationError(USAGE);
+}
+
+async function main(): Promise<void> {
+  const command = parseOptionsCommand(process.argv.slice(2));
+  const db = await openDatabase(loadConfig(), () => undefined);
+  const actor = `cli:${os.userInfo().username}`;
+  try {
+    if (command.kind === 'list') {
+      for (const o of await listOptions(db.pool)) {
+        console.log(`${o.useCase.padEnd(32)} enabled=${o.enabled ? 'on' : 'off'} approval-step=${o.approvalStep ? 'on' : 'off'} approver-group=${o.approverGroup} approver-emails=${o.approverEmails.join(',') || '-'}`);
+      }
+      for (const type of ['smart-card', 'virtual-smart-card']) {
+        for (const c of await cardTypeCommands(db.pool, type)) console.log(`${type}/${c.command} ${c.enabled ? 'on' : 'off'}`);
+      }
+    } else if (command.kind === 'set') {
+      const o = await updateOptions(db.pool, command.useCase, command.update, actor);
+      console.log(`${o.useCase}: enabled=${o.enabled ? 'on' : 'off'} approval-step=${o.approvalStep ? 'on' : 'off'} approver-group=${o.approverGroup} approver-emails=${o.approverEmails.join(',') || '-'}`);
+    } else {
+      const c = await setCardTypeCommandEnabled(db.pool, command.cardType, command.command, command.enabled, actor);
+      console.log(`${c.cardTypeId}/${c.command} ${c.enabled ? 'on' : 'off'}`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(err instanceof ValidationError ? 2 : 1);
+  });
+}
