@@ -1,0 +1,124 @@
+/**
+ * CardsProcDeactivate, VirtualSmartCardProcReactivate and AssetsProcLockCertificate on the
+ * engine with the application's workers, PostgreSQL and the built-in CA (CRL read by openssl).
+ * An engine suite.
+ */
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import type { Pool } from 'pg';
+import type { BuiltinCa } from '../../../src/ca/builtin-ca';
+import { buildCsr } from '../../../src/ca/csr-builder';
+import { toCaProfile } from '../../../src/ca/store-profile';
+import { demoUser } from '../../../src/engine/identity';
+import { assignUserTaskAs, completeUserTaskAs, pollUntil, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
+import { addCardRelation, getCard, setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
+import { createCertificate, getCertificate, transitionCertificate } from '../../../src/store/certificates';
+import { updateOptions } from '../../../src/store/options';
+import { appEngineOrSkip } from '../../support/app-engine';
+import type { TestEngine } from '../../support/engine';
+import { testSmtp } from '../../support/smtp';
+import { openssl, testCa, tmpFile } from '../ca/support';
+import { aCard, aProfile, actor } from '../store/fixtures';
+
+describe('processes: deactivate card, reactivate virtual smart card, lock certificate (engine)', function () {
+  this.timeout(180_000);
+  let engine: TestEngine;
+  let pool: Pool;
+  let ca: BuiltinCa;
+
+  before(async function () {
+    engine = await appEngineOrSkip(this);
+    ({ ca } = await testCa());
+    pool = (await testCa()).db.pool;
+  });
+
+  const creds = (u: string) => ({ username: u, password: demoUser(u).password });
+  const start = async (processId: string, variables: Record<string, unknown>) =>
+    String((await engine.clients.rest.createProcessInstance({ processDefinitionId: processId, variables: { requester: 'operator', requesterEmail: 'operator@example.test', ...variables } })).processInstanceKey);
+  async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
+    const task = await waitForUserTask(engine.clients.rest, { processInstanceKey, state: 'CREATED', elementId });
+    expect((await assignUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, user)).ok).to.equal(true);
+    const done = await completeUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, variables);
+    expect(done.ok, JSON.stringify(done.problem)).to.equal(true);
+  }
+  const crl = async () => (await openssl(['crl', '-in', tmpFile('crl.pem', (await ca.currentCrl()).pem), '-noout', '-text'])).out.toUpperCase().replace(/[^0-9A-Z\n ]/g, '');
+
+  async function aCardWithCertificate(type = 'smart-card', revocationApprovalRequired = false) {
+    const card = await aCard(pool, type);
+    const profile = await aProfile(pool, { keyAlgorithm: 'EC', minKeySize: 256, revocationApprovalRequired });
+    const cn = `holder-${crypto.randomBytes(3).toString('hex')}`;
+    const issued = await ca.issueFromCsr({ idempotencyKey: `p-${cn}`, csr: buildCsr({ keyPair: crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), commonName: cn }), profile: toCaProfile(profile) });
+    const cert = await createCertificate(pool, { state: 'Valid', profileId: profile.id, cardId: card.id, subject: issued.subject, serial: issued.serialNumber, pem: issued.certificatePem }, actor);
+    await addCardRelation(pool, card.id, { relatedType: 'certificate', relatedId: String(cert.id) }, actor);
+    return { card, cert };
+  }
+
+  it('when a card is deactivated without approval, then it is inactive, its certificate held at the CA (CRL) and in the store, and no email is sent', async () => {
+    const { card, cert } = await aCardWithCertificate();
+    const smtp = await testSmtp();
+    const mailsBefore = smtp.inbox.length;
+    const pik = await start('CardsProcDeactivate', { cardId: card.id });
+    await complete(pik, 'Task_ConfirmDeactivate', 'operator', { nextAction: 'next' });
+    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    expect((await getCard(pool, card.id)).state).to.equal('inactive');
+    expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
+    expect(await crl()).to.contain(cert.serial!.toUpperCase()).and.contain('CERTIFICATE HOLD');
+    expect(smtp.inbox.length).to.equal(mailsBefore);
+  });
+
+  it('when the approval option is on, then an agent approves before the card is deactivated', async () => {
+    await updateOptions(pool, 'CardsProcDeactivate', { approvalStep: true }, 'demo');
+    try {
+      const { card } = await aCardWithCertificate();
+      const pik = await start('CardsProcDeactivate', { cardId: card.id });
+      await complete(pik, 'Task_ConfirmDeactivate', 'operator', { nextAction: 'next' });
+      expect((await getCard(pool, card.id)).state).to.equal('active');
+      const approvalKey = await pollUntil('the approval sub-process', async () => {
+        const found = await engine.clients.rest.searchProcessInstances({ filter: { parentProcessInstanceKey: pik, processDefinitionId: 'AssetsProcApproval' } });
+        return found.items[0] ? String(found.items[0].processInstanceKey) : undefined;
+      });
+      await complete(approvalKey, 'Task_ApproveRequest', 'agent2', { decision: 'approve' });
+      await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+      expect((await getCard(pool, card.id)).state).to.equal('inactive');
+    } finally {
+      await updateOptions(pool, 'CardsProcDeactivate', { approvalStep: false }, 'demo');
+    }
+  });
+
+  it('when the operator cancels, then nothing changes', async () => {
+    const { card, cert } = await aCardWithCertificate();
+    const pik = await start('CardsProcDeactivate', { cardId: card.id });
+    await complete(pik, 'Task_ConfirmDeactivate', 'operator', { nextAction: 'cancel' });
+    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    expect((await getCard(pool, card.id)).state).to.equal('active');
+    expect((await getCertificate(pool, cert.id)).state).to.equal('Valid');
+  });
+
+  it('when reactivation is enabled, then the virtual smart card is active, its certificate valid at the CA and on hold in the store', async () => {
+    const { card, cert } = await aCardWithCertificate('virtual-smart-card');
+    await ca.hold({ idempotencyKey: `h-${cert.id}`, serialNumber: cert.serial! });
+    await transitionCertificate(pool, cert.id, 'Certificate hold', actor);
+    await transitionCard(pool, card.id, 'inactive', actor);
+    await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+    try {
+      const pik = await start('VirtualSmartCardProcReactivate', { cardId: card.id });
+      await complete(pik, 'Task_ConfirmReactivate', 'operator', { nextAction: 'next' });
+      await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    } finally {
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+    }
+    expect((await getCard(pool, card.id)).state).to.equal('active');
+    expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
+    expect((await ca.status(cert.serial!)).status).to.equal('valid');
+    expect(await crl()).to.not.contain(cert.serial!.toUpperCase());
+  });
+
+  it('when a certificate is revoked for key compromise, then the CRL lists it with that reason', async () => {
+    const { cert } = await aCardWithCertificate();
+    const pik = await start('AssetsProcLockCertificate', { certificateId: cert.id });
+    await complete(pik, 'Task_ChooseLock', 'operator', { nextAction: 'next', lockReason: 'Key compromised' });
+    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    expect((await getCertificate(pool, cert.id)).state).to.equal('Key compromised');
+    expect(await crl()).to.contain(cert.serial!.toUpperCase()).and.contain('KEY COMPROMISE');
+  });
+});
