@@ -1,0 +1,132 @@
+/**
+ * AssetsProcEnrollProfile with its P10, P12, ACME and SCEP sub-processes on the engine with the
+ * application's workers, PostgreSQL and the built-in CA. An engine suite.
+ */
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import type { Pool } from 'pg';
+import type { BuiltinCa } from '../../../src/ca/builtin-ca';
+import type { MasterKey } from '../../../src/ca/master-key';
+import { buildCsr } from '../../../src/ca/csr-builder';
+import { demoUser } from '../../../src/engine/identity';
+import { assignUserTaskAs, completeUserTaskAs, pollUntil, processInstanceVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
+import { createAsset } from '../../../src/store/assets';
+import { getCertificate } from '../../../src/store/certificates';
+import { consumeSecretLink } from '../../../src/store/secret-links';
+import { appEngineOrSkip } from '../../support/app-engine';
+import type { TestEngine } from '../../support/engine';
+import { openssl, testCa, tmpFile, verifyWithChain } from '../ca/support';
+import { aProfile, actor } from '../store/fixtures';
+
+describe('processes: enroll profile (engine)', function () {
+  this.timeout(240_000);
+  let engine: TestEngine;
+  let pool: Pool;
+  let ca: BuiltinCa;
+  let sealer: MasterKey;
+  const finished: string[] = [];
+  const secrets: string[] = [];
+
+  before(async function () {
+    engine = await appEngineOrSkip(this);
+    const t = await testCa();
+    ({ ca } = t);
+    sealer = t.masterKey;
+    pool = t.db.pool;
+  });
+
+  const creds = (u: string) => ({ username: u, password: demoUser(u).password });
+  async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
+    const task = await waitForUserTask(engine.clients.rest, { processInstanceKey, state: 'CREATED', elementId });
+    expect((await assignUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, user)).ok).to.equal(true);
+    const done = await completeUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, variables);
+    expect(done.ok, JSON.stringify(done.problem)).to.equal(true);
+  }
+  /** The sub-process instance of a protocol, once it runs. */
+  async function child(parent: string, processId: string): Promise<string> {
+    return pollUntil(`${processId} under ${parent}`, async () => {
+      const r = await engine.clients.rest.searchProcessInstances({ filter: { parentProcessInstanceKey: parent, processDefinitionId: processId } });
+      return r.items[0] ? String(r.items[0].processInstanceKey) : undefined;
+    });
+  }
+  async function enroll(variables: Record<string, unknown>) {
+    const r = await engine.clients.rest.createProcessInstance({ processDefinitionId: 'AssetsProcEnrollProfile', variables: { requester: 'operator', requesterEmail: 'operator@example.test', ...variables } });
+    const key = String(r.processInstanceKey);
+    finished.push(key);
+    return key;
+  }
+  const certificateOf = async (assetId: number) => (await pool.query<{ id: number }>('SELECT id FROM certificates WHERE asset_id = $1 ORDER BY id DESC LIMIT 1', [assetId])).rows[0]!.id;
+
+  after(async function () {
+    if (!engine) return;
+    for (const key of finished) {
+      const vars = JSON.stringify(await processInstanceVariables(engine.clients.rest, key));
+      for (const s of secrets) expect(vars, `instance ${key} holds a secret`).to.not.contain(s);
+      expect(vars).to.not.contain('PRIVATE KEY');
+    }
+  });
+
+  it('when a P10 profile with a domain policy is enrolled on an asset, then a DNS name outside the policy is refused on the form, corrected, and the certificate is Valid', async () => {
+    const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'] });
+    const asset = await createAsset(pool, { name: `p10-${Date.now()}`, commonName: 'p10.corp.example.com', dnsNames: ['p10.corp.example.com'] }, actor);
+    const pik = await enroll({ profileId: profile.id, assetId: asset.id });
+    const sub = await child(pik, 'AssetsSubProcEnrollP10Profile');
+    const der = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'p10.corp.example.com', dnsNames: ['p10.example.net'] });
+    const csr = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+    await complete(sub, 'Task_UploadCsr', 'operator', { csr, nextAction: 'next' });
+    // Refused: back on the upload form with the reason.
+    await waitForUserTask(engine.clients.rest, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_UploadCsr' });
+    expect(String((await processInstanceVariables(engine.clients.rest, sub)).refusal)).to.contain('p10.example.net');
+    const good = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'p10.corp.example.com', dnsNames: ['p10.corp.example.com'] });
+    await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${good.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
+    await complete(sub, 'Task_EditRequest', 'operator', { commonName: 'p10.corp.example.com', dnsNames: 'p10.corp.example.com, www.corp.example.com', nextAction: 'next' });
+    await complete(sub, 'Task_Download', 'operator', {});
+    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    const cert = await getCertificate(pool, await certificateOf(asset.id));
+    expect(cert.state).to.equal('Valid');
+    expect((await verifyWithChain(cert.pem!, await ca.caCertificates())).code).to.equal(0);
+    expect((await openssl(['x509', '-in', tmpFile('e.pem', cert.pem!), '-noout', '-ext', 'subjectAltName'])).out).to.contain('www.corp.example.com');
+  });
+
+  it('when a P12 profile is enrolled, then the one-time link opens the PKCS#12 with its password once', async () => {
+    const profile = await aProfile(pool, { protocol: 'P12', extendedKeyUsage: ['clientAuth'] });
+    const asset = await createAsset(pool, { name: `p12-${Date.now()}`, commonName: 'laptop.corp.example.com' }, actor);
+    const pik = await enroll({ profileId: profile.id, assetId: asset.id });
+    const sub = await child(pik, 'AssetsSubProcEnrollP12Profile');
+    await complete(sub, 'Task_CertificateData', 'operator', { commonName: 'laptop.corp.example.com', nextAction: 'next' });
+    await waitForUserTask(engine.clients.rest, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_Password' });
+    const url = String((await processInstanceVariables(engine.clients.rest, sub)).secretLinkUrl);
+    const opened = await consumeSecretLink(pool, sealer, url.slice(url.lastIndexOf('/') + 1));
+    const password = String(opened.payload.password);
+    secrets.push(password);
+    const p12 = await ca.downloadPkcs12(String(opened.payload.pkcs12Id));
+    expect((await openssl(['pkcs12', '-info', '-noout', '-in', tmpFile('e.p12', p12.pkcs12), '-passin', `pass:${password}`])).code).to.equal(0);
+    await complete(sub, 'Task_Password', 'operator', { passwordConfirmed: true });
+    await complete(sub, 'Task_ConfirmInstallation', 'operator', { installationConfirmed: true });
+    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    expect((await getCertificate(pool, await certificateOf(asset.id))).state).to.equal('Valid');
+  });
+
+  it('when the profile requires approval and it is rejected, then the certificate object is Rejected and the process ends', async () => {
+    const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, enrollmentApprovalRequired: true });
+    const asset = await createAsset(pool, { name: `acme-${Date.now()}`, commonName: 'acme.corp.example.com' }, actor);
+    const pik = await enroll({ profileId: profile.id, assetId: asset.id });
+    const approval = await child(pik, 'AssetsProcApproval');
+    await complete(approval, 'Task_ApproveRequest', 'agent2', { decision: 'reject', rejectionReason: 'not needed' });
+    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    expect((await getCertificate(pool, await certificateOf(asset.id))).state).to.equal('Rejected');
+  });
+
+  it('when a SCEP registration is cancelled, then the request is Failed and nothing was registered', async () => {
+    const profile = await aProfile(pool, { protocol: 'SCEP' });
+    const asset = await createAsset(pool, { name: `scep-${Date.now()}` }, actor);
+    const pik = await enroll({ profileId: profile.id, assetId: asset.id });
+    const sub = await child(pik, 'AssetsSubProcEnrollSCEPRegistration');
+    await complete(sub, 'Task_CertificateData', 'operator', { nextAction: 'cancel' });
+    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    const certId = await certificateOf(asset.id);
+    expect((await getCertificate(pool, certId)).state).to.equal('Rejected');
+    const { rows } = await pool.query('SELECT state, failure_reason FROM requests WHERE certificate_id = $1', [certId]);
+    expect(rows[0]).to.deep.include({ state: 'Failed', failure_reason: 'cancelled by operator' });
+  });
+});
