@@ -20,6 +20,7 @@ import { createMailer } from './mail/mailer';
 import { createMailTransport } from './mail/transport';
 import { openDatabase, type OpenDatabase } from './store/database';
 import { seedDemoData } from './store/seed';
+import { purgeExpiredSecretLinks } from './store/secret-links';
 import { createAllHandlers } from '../workers';
 import { registerWorkers, type RegisteredWorkers } from '../workers/register';
 
@@ -110,6 +111,17 @@ async function main(): Promise<void> {
     log,
   });
   const server = await listen(app, config.api.port);
+
+  // Secrets waiting for their one download are erased once they expire, not only when asked for.
+  const housekeeping = setInterval(() => {
+    Promise.all([purgeExpiredSecretLinks(db.pool), ca.purgeExpiredPkcs12()])
+      .then(([links, p12]) => {
+        if (links + p12 > 0) log(`[housekeeping] erased ${links} expired one-time link(s) and ${p12} unclaimed PKCS#12 file(s)`);
+      })
+      .catch((err: Error) => log(`[housekeeping] failed: ${err.message}`));
+  }, 10 * 60_000);
+  housekeeping.unref();
+  stops.push({ what: 'housekeeping', stop: async () => clearInterval(housekeeping) });
   stops.push({ what: 'the API', stop: () => new Promise((r) => server.close(r)) });
 
   log(`
