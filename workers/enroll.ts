@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Pool } from 'pg';
 import type { CaConnector } from '../src/ca/connector';
 import { isCaError } from '../src/ca/errors';
-import { toCaProfile, type SubjectValues } from '../src/ca/store-profile';
+import { certificateRecord, toCaProfile, type SubjectValues } from '../src/ca/store-profile';
 import { getAsset, type Asset } from '../src/store/assets';
 import { createCertificate, getCertificate, transitionCertificate } from '../src/store/certificates';
 import type { Queryable } from '../src/store/db';
@@ -182,14 +182,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
         const issued = await caCall(() =>
           ca.issueFromCsr({ idempotencyKey: `${job.key}:p10`, csr: v.csr, profile: toCaProfile(profile, subjectValues(asset, v.commonName ?? undefined)), edits }),
         );
-        await transitionCertificate(tx, cert.id, 'Valid', ctx, {
-          subject: issued.subject,
-          dnsNames: issued.dnsNames,
-          serial: issued.serialNumber,
-          pem: issued.certificatePem,
-          notBefore: issued.notBefore,
-          notAfter: issued.notAfter,
-        });
+        await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(issued));
         await completeRequest(tx, v.requestId, ctx);
         return { serialNumber: issued.serialNumber };
       });
@@ -220,14 +213,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
           // The CA gave the password out once, to an attempt whose transaction did not commit: it is gone.
           throw new Error(`the PKCS#12 password of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
         }
-        await transitionCertificate(tx, cert.id, 'Valid', ctx, {
-          subject: generated.subject,
-          dnsNames: generated.dnsNames,
-          serial: generated.serialNumber,
-          pem: generated.certificatePem,
-          notBefore: generated.notBefore,
-          notAfter: generated.notAfter,
-        });
+        await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(generated));
         const link = await secretLink(tx, 'pkcs12', `certificate:${cert.id}`, v.operator, { pkcs12Id: generated.pkcs12Id, password: generated.password });
         return { serialNumber: generated.serialNumber, ...link };
       });

@@ -1,10 +1,12 @@
 /**
- * Maps a certificate profile of the store onto the CA's profile. The store's subject template
+ * Between the store and the CA: a store profile as the CA's profile, and an issued certificate
+ * as the store's record. Maps a certificate profile of the store onto the CA's profile. The store's subject template
  * reads like a DN, e.g. `CN={commonName},OU={organizationalUnit},O=Example Corp,C=SE`: fixed
  * values are taken as they are, `{placeholders}` are filled from the request's data (an
  * asset's data pre-fills them, spec 002), and CN always comes from the request itself.
  */
 import type { CertificateProfile } from '../store/profiles';
+import type { IssuedCertificate } from './connector';
 import { checkProfile, type CaProfile, type SubjectTemplate } from './profile';
 
 const ATTRIBUTES: Readonly<Record<string, keyof SubjectTemplate | 'commonName'>> = {
@@ -52,4 +54,16 @@ export function toCaProfile(profile: CertificateProfile, values: SubjectValues =
   };
   checkProfile(ca);
   return ca;
+}
+
+/** What the store records of a certificate the CA issued (never its key). */
+export function certificateRecord(issued: IssuedCertificate) {
+  return {
+    subject: issued.subject,
+    dnsNames: issued.dnsNames,
+    serial: issued.serialNumber,
+    pem: issued.certificatePem,
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+  };
 }

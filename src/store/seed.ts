@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Pool } from 'pg';
 import type { CaConnector } from '../ca/connector';
 import { buildCsr } from '../ca/csr-builder';
-import { toCaProfile, type SubjectValues } from '../ca/store-profile';
+import { certificateRecord, toCaProfile, type SubjectValues } from '../ca/store-profile';
 import { withTransaction, type Queryable } from './db';
 import { createAsset, transitionAsset } from './assets';
 import { createProfile, type CertificateProfile, type NewProfile } from './profiles';
@@ -107,14 +107,7 @@ async function demoCertificate(
     csr: buildCsr({ keyPair, commonName, dnsNames }),
     profile: toCaProfile(profile, values),
   });
-  return {
-    subject: issued.subject,
-    dnsNames: issued.dnsNames,
-    serial: issued.serialNumber,
-    pem: issued.certificatePem,
-    notBefore: issued.notBefore,
-    notAfter: issued.notAfter,
-  };
+  return certificateRecord(issued);
 }
 
 async function seedInto(tx: Queryable, { ca }: SeedOptions): Promise<void> {
