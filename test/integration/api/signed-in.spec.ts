@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createAsset, transitionAsset } from '../../../src/store/assets';
 import { setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
+import { createRequest, transitionRequest } from '../../../src/store/requests';
+import { auditHistory } from '../../../src/store/audit';
 import { waitForUserTask, processInstanceVariables } from '../../../src/engine/user-tasks';
 import { testApi, type TestApi } from '../../support/api';
 import { appEngineOrSkip } from '../../support/app-engine';
@@ -96,6 +98,17 @@ describe('API: signed in with the Camunda users (engine)', function () {
     } finally {
       await call('PUT', '/api/admin/options/CardsProcDeactivate', 'demo', { approvalStep: false });
     }
+  });
+
+  it('when a request not yet decided is deleted, then 204 and its history says who; a decided one answers 409', async () => {
+    const open = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'agent1' }, actor);
+    expect((await call('DELETE', `/api/requests/${open.id}`)).status).to.equal(204);
+    const last = (await auditHistory(pool, 'request', open.id)).pop()!;
+    expect(last).to.include({ toState: 'Deleted', actor: 'operator' });
+    const decided = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'agent1' }, actor);
+    await transitionRequest(pool, decided.id, 'Requested', actor);
+    await transitionRequest(pool, decided.id, 'Approved', { actor: 'agent2' });
+    expect((await call('DELETE', `/api/requests/${decided.id}`)).status).to.equal(409);
   });
 
   it('when the body has unknown fields or a bad id, then 400 and nothing starts', async () => {
