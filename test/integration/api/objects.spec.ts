@@ -1,0 +1,71 @@
+/**
+ * The API's object views on PostgreSQL, without HTTP: relations, history and the use cases
+ * available now, as state, options and card-type commands change.
+ */
+import { expect } from 'chai';
+import type { Pool } from 'pg';
+import { COLLECTIONS, objectView } from '../../../src/api/objects';
+import { createAsset, transitionAsset } from '../../../src/store/assets';
+import { setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
+import { updateOptions } from '../../../src/store/options';
+import { testDatabase } from '../../support/database';
+import { aCard, aValidCertificate, actor } from '../store/fixtures';
+
+const offer = (view: { useCases: Array<{ symbolicName: string; available: boolean; reason?: string }> }, name: string) =>
+  view.useCases.find((u) => u.symbolicName === name);
+
+describe('API object views: relations, history and available use cases', () => {
+  let pool: Pool;
+  before(async () => {
+    pool = (await testDatabase()).pool;
+  });
+
+  it('when an asset is Active, then Enroll profile is available; Inactive, then not, with the reason; the history shows the change', async () => {
+    const asset = await createAsset(pool, { name: `view-${Date.now()}` }, actor);
+    expect(offer(await objectView(pool, COLLECTIONS.assets!, asset.id), 'AssetsProcEnrollProfile')).to.include({ available: true });
+    await transitionAsset(pool, asset.id, 'Inactive', { actor: 'agent1', reason: 'maintenance' });
+    const view = await objectView(pool, COLLECTIONS.assets!, asset.id);
+    expect(offer(view, 'AssetsProcEnrollProfile')).to.deep.include({ available: false, reason: "Enroll profile needs the asset in state 'Active'; it is 'Inactive'" });
+    expect(view.history.map((h) => [h.fromState, h.toState, h.actor])).to.deep.equal([[null, 'Active', 'test-suite'], ['Active', 'Inactive', 'agent1']]);
+  });
+
+  it('when an admin disables Deactivate card, then an active card no longer offers it', async () => {
+    const card = await aCard(pool);
+    expect(offer(await objectView(pool, COLLECTIONS.cards!, card.id), 'CardsProcDeactivate')).to.include({ available: true });
+    await updateOptions(pool, 'CardsProcDeactivate', { enabled: false }, 'demo');
+    try {
+      expect(offer(await objectView(pool, COLLECTIONS.cards!, card.id), 'CardsProcDeactivate')).to.deep.include({ available: false, reason: 'Deactivate card is disabled by an admin' });
+    } finally {
+      await updateOptions(pool, 'CardsProcDeactivate', { enabled: true }, 'demo');
+    }
+  });
+
+  it('when a virtual smart card is inactive, then Reactivate is offered only after an admin enables it; a smart card never offers it', async () => {
+    const vsc = await aCard(pool, 'virtual-smart-card');
+    const sc = await aCard(pool, 'smart-card');
+    await transitionCard(pool, vsc.id, 'inactive', actor);
+    await transitionCard(pool, sc.id, 'inactive', actor);
+    expect(offer(await objectView(pool, COLLECTIONS['virtual-smart-cards']!, vsc.id), 'VirtualSmartCardProcReactivate')).to.include({ available: false });
+    await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+    try {
+      expect(offer(await objectView(pool, COLLECTIONS.cards!, vsc.id), 'VirtualSmartCardProcReactivate')).to.include({ available: true });
+      expect(offer(await objectView(pool, COLLECTIONS.cards!, sc.id), 'VirtualSmartCardProcReactivate')).to.equal(undefined);
+    } finally {
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+    }
+  });
+
+  it('when a card has certificates, then its view lists them and its relations', async () => {
+    const card = await aCard(pool);
+    const cert = await aValidCertificate(pool, { cardId: card.id });
+    const view = (await objectView(pool, COLLECTIONS.cards!, card.id)) as unknown as { certificates: Array<{ id: number }>; relations: unknown[] };
+    expect(view.certificates.map((c) => c.id)).to.deep.equal([cert.id]);
+    expect(view.relations).to.be.an('array');
+  });
+
+  it('when virtual smart cards are searched, then only that type comes back', async () => {
+    await aCard(pool, 'smart-card');
+    const page = await COLLECTIONS['virtual-smart-cards']!.search(pool, { limit: 100 });
+    expect(page.items.every((c) => (c as unknown as { cardTypeId: string }).cardTypeId === 'virtual-smart-card')).to.equal(true);
+  });
+});
