@@ -30,6 +30,8 @@ const TASKS: Readonly<Record<string, [name: string, description: string]>> = {
   'enroll.prepare': ['Prepare enrollment', 'Checks profile and asset are Active, creates the request and the certificate object, pre-fills from the asset.'],
   'enroll.p10.review-csr': ['Check CSR', 'Parses and checks the CSR against the profile and domain policy; CA_REFUSED with the reason.'],
   'enroll.p10.issue': ['Issue P10 certificate', 'Issues from the CSR; certificate object Valid, request Completed.'],
+  'enroll.list-assets': ['List active assets', 'The Active assets for the "Search asset" form (assetOptions).'],
+  'enroll.attach-asset': ['Relate the asset', 'Relates the enrollment to the chosen asset, or to a new one; VALIDATION when both or neither.'],
   'enroll.p12.generate': ['Generate P12', 'Key pair and certificate at the CA; the password and PKCS#12 only through a one-time link.'],
   'enroll.acme.register': ['Register for ACME', 'External Account Binding at the CA; credentials only through a one-time link.'],
   'enroll.scep.register': ['Register for SCEP', 'One-time challenge password at the CA, only through a one-time link.'],

@@ -10,8 +10,8 @@ import type { Pool } from 'pg';
 import type { CaConnector } from '../src/ca/connector';
 import { isCaError } from '../src/ca/errors';
 import { certificateRecord, toCaProfile, type SubjectValues } from '../src/ca/store-profile';
-import { getAsset, type Asset } from '../src/store/assets';
-import { createCertificate, getCertificate, transitionCertificate } from '../src/store/certificates';
+import { createAsset, getAsset, searchAssets, type Asset } from '../src/store/assets';
+import { createCertificate, getCertificate, relateToAsset, transitionCertificate } from '../src/store/certificates';
 import type { Queryable } from '../src/store/db';
 import { applyOnce } from '../src/store/effects';
 import { getOptions } from '../src/store/options';
@@ -270,6 +270,47 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     return result;
   }
 
+  /** P12 "Search asset": the Active assets to choose from (newest first), for the form's select. */
+  const listAssets = defineHandler({
+    type: 'enroll.list-assets',
+    input: z.object({}).passthrough(),
+    output: z.object({ assetOptions: z.array(z.object({ label: z.string(), value: z.string() })) }),
+    async handle() {
+      const page = await searchAssets(pool, { state: 'Active', limit: 100 });
+      return { assetOptions: page.items.map((a) => ({ label: a.dnsNames.length ? `${a.name} (${a.dnsNames.join(', ')})` : a.name, value: String(a.id) })) };
+    },
+  });
+
+  /**
+   * P12 "Search asset": relates the enrollment to the chosen asset, or to a new one the
+   * operator named (spec 002: "select an existing asset or create an asset"); its data pre-fills.
+   */
+  const attachAsset = defineHandler({
+    type: 'enroll.attach-asset',
+    input: z.object({
+      certificateId: id,
+      assetId: optionalId,
+      newAssetName: z.string().optional().nullable(),
+      newAssetDnsNames: dnsList,
+      operator: z.string().min(1),
+    }),
+    output: z.object({ assetId: z.number(), commonName: z.string(), dnsNames: z.string() }),
+    async handle(v, job) {
+      const name = v.newAssetName?.trim();
+      if (Boolean(v.assetId) === Boolean(name)) throw new BpmnError('VALIDATION', 'choose an existing asset or enter the name of a new one (not both)');
+      const { result } = await applyOnce(pool, `${job.key}:attach-asset`, 'enroll.attach-asset', async (tx) => {
+        const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
+        const asset = name
+          ? await createAsset(tx, { name, dnsNames: v.newAssetDnsNames, ...(v.newAssetDnsNames[0] ? { commonName: v.newAssetDnsNames[0] } : {}) }, ctx)
+          : await getAsset(tx, v.assetId!);
+        if (asset.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `asset ${asset.name} is '${asset.state}': enrollment needs an Active asset`);
+        await relateToAsset(tx, v.certificateId, asset.id);
+        return { assetId: asset.id, commonName: asset.commonName ?? asset.name, dnsNames: asset.dnsNames.join(', ') };
+      });
+      return result;
+    },
+  });
+
   /** P12 ends when the operator confirms the installation: the request is Completed. */
   const complete = defineHandler({
     type: 'enroll.complete',
@@ -304,5 +345,5 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     },
   });
 
-  return [prepare, reviewCsr, issueP10, generateP12, registerAcme, registerScep, complete, fail];
+  return [prepare, reviewCsr, issueP10, listAssets, attachAsset, generateP12, registerAcme, registerScep, complete, fail];
 }

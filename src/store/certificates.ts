@@ -131,3 +131,18 @@ export async function transitionCertificate(
     return getCertificate(tx, id);
   });
 }
+
+/**
+ * Relates a certificate object (and the request that carries it) to an asset chosen after the
+ * start, e.g. in P12 enrollment's "search asset" step (spec 002). Not a state change.
+ */
+export async function relateToAsset(q: Queryable, certificateId: number, assetId: number): Promise<Certificate> {
+  const cert = parseInput(objectId, certificateId, 'certificate id');
+  const asset = parseInput(objectId, assetId, 'asset id');
+  return atomically(q, async (tx) => {
+    const r = await tx.query('UPDATE certificates SET asset_id = $2, updated_at = now() WHERE id = $1', [cert, asset]);
+    if (r.rowCount !== 1) throw new NotFoundError('certificate', cert);
+    await tx.query('UPDATE requests SET asset_id = $2, updated_at = now() WHERE certificate_id = $1', [cert, asset]);
+    return getCertificate(tx, cert);
+  });
+}

@@ -144,6 +144,38 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
     });
   });
 
+  describe('P12: search asset (spec 002)', () => {
+    it('when no asset was given, then the form lists the Active assets; choosing one relates the enrollment to it and pre-fills', async () => {
+      const profile = await aProfile(pool, { protocol: 'P12' });
+      const asset = await anAsset();
+      const inactive = await anAsset('Inactive');
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      const { assetOptions } = await ok('enroll.list-assets', {});
+      expect(assetOptions.map((o: { value: string }) => o.value)).to.include(String(asset.id)).and.not.include(String(inactive.id));
+      const out = await ok('enroll.attach-asset', { certificateId: prep.certificateId, assetId: String(asset.id), operator: 'agent1' });
+      expect(out).to.deep.equal({ assetId: asset.id, commonName: asset.commonName, dnsNames: asset.dnsNames.join(', ') });
+      expect((await getCertificate(pool, prep.certificateId)).assetId).to.equal(asset.id);
+      expect((await getRequest(pool, prep.requestId)).assetId).to.equal(asset.id);
+    });
+
+    it('when the operator names a new asset, then it is created Active with its DNS names and related', async () => {
+      const profile = await aProfile(pool, { protocol: 'P12' });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      const name = `new-${crypto.randomBytes(3).toString('hex')}`;
+      const out = await ok('enroll.attach-asset', { certificateId: prep.certificateId, newAssetName: name, newAssetDnsNames: `${name}.corp.example.com`, operator: 'agent1' });
+      expect(out).to.include({ commonName: `${name}.corp.example.com`, dnsNames: `${name}.corp.example.com` });
+      expect((await getCertificate(pool, prep.certificateId)).assetId).to.equal(out.assetId);
+    });
+
+    it('when both or neither are given, then VALIDATION back to the form and nothing is related', async () => {
+      const profile = await aProfile(pool, { protocol: 'P12' });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      expect(await run('enroll.attach-asset', { certificateId: prep.certificateId, operator: 'agent1' })).to.deep.include({ errorCode: 'VALIDATION' });
+      expect(await run('enroll.attach-asset', { certificateId: prep.certificateId, assetId: 1, newAssetName: 'x', operator: 'agent1' })).to.deep.include({ errorCode: 'VALIDATION' });
+      expect((await getCertificate(pool, prep.certificateId)).assetId).to.equal(null);
+    });
+  });
+
   describe('ACME and SCEP registration', () => {
     it('when an asset is registered for ACME, then the certificate object is Registered and the EAB credentials come only through the link', async () => {
       const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, allowedDnsSuffixes: ['corp.example.com'] });
