@@ -16,7 +16,7 @@ import type { Queryable } from '../src/store/db';
 import { applyOnce } from '../src/store/effects';
 import { getOptions } from '../src/store/options';
 import { getProfile, type CertificateProfile } from '../src/store/profiles';
-import { createRequest, getRequest, transitionRequest } from '../src/store/requests';
+import { createRequest, getRequest, relateToCertificate, transitionRequest } from '../src/store/requests';
 import { createSecretLink, type Sealer, type SecretKind } from '../src/store/secret-links';
 import { BpmnError, defineHandler, type JobInfo } from './runtime';
 
@@ -136,7 +136,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
           },
           ctx,
         );
-        await tx.query('UPDATE requests SET certificate_id = $2 WHERE id = $1', [request.id, cert.id]);
+        await relateToCertificate(tx, request.id, cert.id);
         return {
           requestId: request.id,
           certificateId: cert.id,

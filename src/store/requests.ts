@@ -151,3 +151,12 @@ export async function deleteRequest(q: Queryable, id: number, ctx: TransitionCon
     return r;
   });
 }
+
+/** Relates a request to the certificate object it is about (created after the request, e.g. at enrollment). */
+export async function relateToCertificate(q: Queryable, requestId: number, certificateId: number): Promise<void> {
+  const r = await q.query('UPDATE requests SET certificate_id = $2, updated_at = now() WHERE id = $1', [
+    parseInput(objectId, requestId, 'request id'),
+    parseInput(objectId, certificateId, 'certificate id'),
+  ]);
+  if (r.rowCount !== 1) throw new NotFoundError('request', requestId);
+}
