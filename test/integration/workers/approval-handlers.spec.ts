@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createApprovalHandlers, reviewApprovalTask } from '../../../workers/approval';
+import { aJob } from '../../support/jobs';
 import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
 import { createMailer } from '../../../src/mail/mailer';
 import { createMailTransport } from '../../../src/mail/transport';
@@ -16,20 +17,6 @@ import { testDatabase } from '../../support/database';
 import { testSmtp, type TestSmtp } from '../../support/smtp';
 import { anAsset, aProfile, actor } from '../store/fixtures';
 
-let jobCounter = 5000;
-function aJob(type: string, over: Partial<JobInfo> = {}): JobInfo {
-  jobCounter++;
-  return {
-    key: `22517998136${jobCounter}`,
-    type,
-    processInstanceKey: '2251799813680001',
-    elementInstanceKey: `22517998137${jobCounter}`,
-    bpmnProcessId: 'AssetsProcApproval',
-    retries: 3,
-    customHeaders: {},
-    ...over,
-  };
-}
 
 describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
   let pool: Pool;
@@ -73,7 +60,7 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     const { requestId, asset, out } = await anEnrollmentRequest();
     expect(out).to.deep.include({ approverGroup: 'workplace-certificate-agent', approverEmails: ['approvers@example.test'] });
     const r = await getRequest(pool, requestId);
-    expect(r).to.include({ state: 'Requested', requester: 'agent1', type: 'enrollment', processInstanceKey: '2251799813680001' });
+    expect(r).to.include({ state: 'Requested', requester: 'agent1', type: 'enrollment', processInstanceKey: '2251799813000001' });
     expect((await auditHistory(pool, 'request', requestId)).map((a) => a.toState)).to.deep.equal(['Registered', 'Requested']);
 
     const job = aJob('approval.notify-approvers');

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createCardHandlers } from '../../../workers/cards';
 import { createCaHandlers } from '../../../workers/ca';
+import { aJob } from '../../support/jobs';
 import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { toCaProfile } from '../../../src/ca/store-profile';
@@ -18,16 +19,6 @@ import { updateOptions } from '../../../src/store/options';
 import { testCa, openssl, tmpFile } from '../ca/support';
 import { aCard, aProfile, actor } from '../store/fixtures';
 
-let jobs = 0;
-const aJob = (type: string): JobInfo => ({
-  key: `22517998139${String(++jobs).padStart(5, '0')}`,
-  type,
-  processInstanceKey: '2251799813690001',
-  elementInstanceKey: `22517998140${String(jobs).padStart(5, '0')}`,
-  bpmnProcessId: 'test',
-  retries: 3,
-  customHeaders: {},
-});
 
 describe('card commands and lock certificate on PostgreSQL and the built-in CA', () => {
   let pool: Pool;

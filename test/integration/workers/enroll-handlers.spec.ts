@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createEnrollHandlers } from '../../../workers/enroll';
+import { aJob } from '../../support/jobs';
 import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import type { BuiltinCa } from '../../../src/ca/builtin-ca';
@@ -22,16 +23,6 @@ import { aProfile, actor } from '../store/fixtures';
 /** Handler outputs as the engine would store them (test-local, loosely typed). */
 type Outputs = Record<string, any>;
 
-let jobs = 0;
-const aJob = (type: string): JobInfo => ({
-  key: `22517998150${String(++jobs).padStart(5, '0')}`,
-  type,
-  processInstanceKey: '2251799813700001',
-  elementInstanceKey: `22517998151${String(jobs).padStart(5, '0')}`,
-  bpmnProcessId: 'AssetsProcEnrollProfile',
-  retries: 3,
-  customHeaders: {},
-});
 
 describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA', () => {
   let pool: Pool;
