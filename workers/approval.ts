@@ -180,35 +180,28 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     output: z.object({ requestId: z.number(), approverGroup: z.string(), approverEmails: z.array(z.string()) }),
     async handle(v, job: JobInfo) {
       const { result } = await applyOnce(pool, `${job.key}:create-request`, 'approval.create-request', async (tx) => {
-        if (v.requestId) {
-          const existing = await transitionRequest(tx, v.requestId, 'Requested', {
-            actor: v.requester,
-            processInstanceKey: job.processInstanceKey,
-            reason: 'sent for approval',
-          });
-          return { requestId: existing.id, ...(await approversOf(tx, existing)) };
-        }
-        const created = await createRequest(
-          tx,
-          {
-            type: v.requestType,
-            useCase: v.useCase,
-            requester: v.requester,
-            requesterEmail: v.requesterEmail ?? undefined,
-            profileId: v.profileId ?? undefined,
-            assetId: v.assetId ?? undefined,
-            certificateId: v.certificateId ?? undefined,
-            cardId: v.cardId ?? undefined,
-            details: v.requestDetails ?? {},
-            processInstanceKey: job.processInstanceKey,
-          },
-          { actor: v.requester, processInstanceKey: job.processInstanceKey },
-        );
-        const requested = await transitionRequest(tx, created.id, 'Requested', {
-          actor: v.requester,
-          processInstanceKey: job.processInstanceKey,
-          reason: 'sent for approval',
-        });
+        const ctx = { actor: v.requester, processInstanceKey: job.processInstanceKey };
+        const id =
+          v.requestId ??
+          (
+            await createRequest(
+              tx,
+              {
+                type: v.requestType,
+                useCase: v.useCase,
+                requester: v.requester,
+                requesterEmail: v.requesterEmail ?? undefined,
+                profileId: v.profileId ?? undefined,
+                assetId: v.assetId ?? undefined,
+                certificateId: v.certificateId ?? undefined,
+                cardId: v.cardId ?? undefined,
+                details: v.requestDetails ?? {},
+                processInstanceKey: job.processInstanceKey,
+              },
+              ctx,
+            )
+          ).id;
+        const requested = await transitionRequest(tx, id, 'Requested', { ...ctx, reason: 'sent for approval' });
         return { requestId: requested.id, ...(await approversOf(tx, requested)) };
       });
       return result;

@@ -4,6 +4,7 @@
  *   GET /api/certificates/<id>/download?format=pem|der|chain
  *   GET /api/secrets/<token>   (PKCS#12 with its password, ACME EAB credentials, SCEP challenge)
  */
+import { X509Certificate } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
@@ -49,8 +50,7 @@ export function downloadRoutes({ pool, ca, sealer }: DownloadRouteDeps): Router 
     const f = parseInput(format, req.query.format, 'format');
     const name = `certificate-${cert.serial ?? cert.id}`;
     if (f === 'der') {
-      const der = Buffer.from(cert.pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-      res.type('application/pkix-cert').attachment(`${name}.cer`).send(der);
+      res.type('application/pkix-cert').attachment(`${name}.cer`).send(new X509Certificate(cert.pem).raw);
       return;
     }
     let body = cert.pem;
