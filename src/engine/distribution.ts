@@ -1,6 +1,7 @@
 /**
- * Resolves the Camunda 8.9 distribution `io.camunda:camunda-zeebe:<version>:tar.gz` through Maven
- * (so a Maven mirror or settings.xml applies) and unpacks it into
+ * Resolves the Camunda distribution `io.camunda:camunda-zeebe:<version>:tar.gz` through Maven
+ * (so a Maven mirror or settings.xml applies) — or takes the archive the user names (a local
+ * path or an http(s) URL, e.g. 8.9 from Camunda's GitHub releases) — and unpacks it into
  * `<cacheDir>/camunda-zeebe-<version>`; an unpacked copy is reused.
  */
 import { spawn } from 'node:child_process';
@@ -18,8 +19,10 @@ export type MavenRunner = (args: string[]) => Promise<MavenResult>;
 export type Unpacker = (archive: string, intoDir: string) => Promise<void>;
 
 export interface DistributionOptions {
-  /** Camunda patch release, e.g. 8.9.21. */
+  /** Camunda patch release, e.g. 8.6.0. */
   version: string;
+  /** A camunda-zeebe tar.gz to use instead of Maven: a local path or an http(s) URL. */
+  archive?: string;
   /** Folder that holds downloads and unpacked distributions. */
   cacheDir: string;
   /** Progress lines. */
@@ -67,7 +70,8 @@ const REMEDIES = (version: string): string =>
   `  - make the artifact resolvable: point Maven at a repository that has it (a mirror in ~/.m2/settings.xml, ` +
   `or install the file: mvn install:install-file -DgroupId=io.camunda -DartifactId=camunda-zeebe ` +
   `-Dversion=${version} -Dpackaging=tar.gz -Dfile=camunda-zeebe-${version}.tar.gz);\n` +
-  '  - use an existing Camunda 8.9 cluster: set ZEEBE_REST_ADDRESS (and ZEEBE_GRPC_ADDRESS, CAMUNDA_AUTH_STRATEGY, ' +
+  '  - name an archive you have: CAMUNDA_DISTRIBUTION=<path or URL of camunda-zeebe-<version>.tar.gz> with CAMUNDA_VERSION=<version>;\n' +
+  '  - use an existing Camunda cluster: set ZEEBE_REST_ADDRESS (and ZEEBE_GRPC_ADDRESS, CAMUNDA_AUTH_STRATEGY, ' +
   'CAMUNDA_BASIC_AUTH_USERNAME/PASSWORD) so no local engine is started;\n' +
   '  - on a machine with Docker: docker compose -f camunda-docker/docker-compose.yaml up -d, ' +
   'then set ZEEBE_REST_ADDRESS=http://localhost:8080.';
@@ -140,6 +144,18 @@ export const untar: Unpacker = (archive, intoDir) =>
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}: ${err.trim()}`))));
   });
 
+/** Downloads `url` to `file` (via a temporary name, so a broken download leaves nothing behind). */
+async function download(url: string, file: string, log: (line: string) => void): Promise<void> {
+  log(`[camunda] downloading ${url} ...`);
+  const res = await fetch(url);
+  if (!res.ok || !res.body) {
+    throw new DistributionUnavailableError(`Could not download ${url}: HTTP ${res.status}`, url, 'maven-failed');
+  }
+  const partial = `${file}.partial`;
+  fs.writeFileSync(partial, Buffer.from(await res.arrayBuffer()));
+  fs.renameSync(partial, file);
+}
+
 /** Finds the folder holding bin/camunda inside an unpacked archive (the archive's top folder, or the root). */
 function findDistributionRoot(dir: string): string | undefined {
   if (fs.existsSync(path.join(dir, 'bin', 'camunda'))) return dir;
@@ -153,7 +169,7 @@ function findDistributionRoot(dir: string): string | undefined {
 
 /** Resolves and unpacks the distribution, or reuses the unpacked copy. */
 export async function resolveDistribution(options: DistributionOptions): Promise<Distribution> {
-  const { version, cacheDir, log = console.log, runMaven: mvn = runMaven, unpack = untar } = options;
+  const { version, cacheDir, log = console.log, runMaven: mvn = runMaven, unpack = untar, archive: named } = options;
   const home = distributionHome(cacheDir, version);
   const launcher = path.join(home, 'bin', 'camunda');
   if (fs.existsSync(launcher)) {
@@ -164,8 +180,15 @@ export async function resolveDistribution(options: DistributionOptions): Promise
   const artifact = artifactCoordinates(version);
   const downloadDir = path.join(cacheDir, 'downloads');
   fs.mkdirSync(downloadDir, { recursive: true });
-  const archive = path.join(downloadDir, `camunda-zeebe-${version}.tar.gz`);
-  if (!fs.existsSync(archive)) {
+  let archive = path.join(downloadDir, `camunda-zeebe-${version}.tar.gz`);
+  if (named && /^https?:\/\//.test(named)) {
+    if (!fs.existsSync(archive)) await download(named, archive, log);
+  } else if (named) {
+    if (!fs.existsSync(named)) {
+      throw new DistributionUnavailableError(`CAMUNDA_DISTRIBUTION names ${named}, which does not exist`, named, 'bad-archive');
+    }
+    archive = named;
+  } else if (!fs.existsSync(archive)) {
     log(`[camunda] resolving ${artifact} with Maven into ${downloadDir} (first time: a download of several hundred MB) ...`);
     const started = Date.now();
     const result = await mvn([

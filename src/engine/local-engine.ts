@@ -1,52 +1,42 @@
 /**
- * The local Camunda 8.9 engine: `bin/camunda` from the Maven distribution, run with a Java 21+
- * JDK and `camunda-local/application.yaml`, detached, its log in `DATA_DIR/camunda.log`.
+ * The local Camunda engine, started from a distribution in the cache (see distribution.ts):
  *
- * `up()` reuses an engine that is already healthy, else starts one and waits until the
- * management health is UP and the REST topology shows a healthy partition; then it makes sure
- * the demo users, group and authorizations exist. `down()` stops the engine `up()` started.
+ * - **Camunda 8.6** (the default; the newest Maven Central serves): OpenSearch in a JVM
+ *   (opensearch.ts), then `bin/broker`, then `bin/tasklist` and `bin/operate` as separate JVMs
+ *   with `camunda-local/8.6/*.yaml`, then the demo users written into the web apps' indices.
+ *   Separate JVMs because 8.6.0's one-JVM `bin/camunda` breaks Tasklist's "Assign to me".
+ * - **Camunda 8.8+** (a distribution the user names): `bin/camunda` with
+ *   `camunda-local/application.yaml` (in-memory H2 or PostgreSQL), then the demo identities
+ *   through REST v2.
+ *
+ * Every process is detached with its pid file and log under `DATA_DIR/engine/`. `up()` reuses a
+ * stack only when it is the one this project started (its pid files are alive) and refuses a
+ * stranger's engine on the same port. `down()` stops what `up()` started.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, type Config } from '../config';
+import { capabilitiesOf, describeEngine, type EngineCapabilities } from './capabilities';
 import { resolveDistribution, type Distribution } from './distribution';
 import { createCamundaClients } from './client';
-import { ensureIdentity } from './identity';
+import { detectCapabilities } from './engine-api';
+import { DEMO_USERS, ensureIdentity } from './identity';
 import { locateJava, type JavaInstallation } from './java';
+import { resolveOpenSearch } from './opensearch';
 import { credentialsFor, restCall, type Credentials } from './rest';
+import { ensureWebappUsers } from './webapp-users';
 
 export const LOCAL_ENGINE_CONFIG = path.join(PROJECT_ROOT, 'camunda-local', 'application.yaml');
-const MANAGEMENT_PORT = 9600;
+export const LOCAL_86_CONFIG_DIR = path.join(PROJECT_ROOT, 'camunda-local', '8.6');
+export const OPENSEARCH_URL = 'http://127.0.0.1:9200';
 
 export interface LocalEngineOptions {
   config: Config;
   /** Progress lines. */
   log?: (line: string) => void;
-  /** JAVA_HOME of the calling environment (a JDK 21+ there is preferred). */
-  javaHome?: string;
-  /**
-   * PostgreSQL for the engine's secondary storage instead of in-memory H2, as
-   * `postgres://user:password@host:5432/database` (proposed setting: CAMUNDA_DB_URL).
-   */
-  secondaryStorageUrl?: string;
   /** How long `up()` waits for a starting engine. Default 10 minutes. */
   startTimeoutMs?: number;
-}
-
-export interface EnginePaths {
-  /** Broker data (primary storage). */
-  brokerData: string;
-  log: string;
-  pidFile: string;
-}
-
-export function enginePaths(dataDir: string): EnginePaths {
-  return {
-    brokerData: path.join(dataDir, 'camunda'),
-    log: path.join(dataDir, 'camunda.log'),
-    pidFile: path.join(dataDir, 'camunda.pid'),
-  };
 }
 
 /** Thrown when the engine cannot be started or does not become ready; the message says why. */
@@ -55,6 +45,37 @@ export class EngineStartError extends Error {
     super(message);
     this.name = 'EngineStartError';
   }
+}
+
+/** One process of the local engine. */
+interface Component {
+  name: 'opensearch' | 'broker' | 'tasklist' | 'operate' | 'camunda';
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Undefined when ready, else what it is still waiting for. */
+  waitingFor(): Promise<string | undefined>;
+}
+
+export interface EnginePaths {
+  dir: string;
+  pidFile(component: string): string;
+  log(component: string): string;
+  /** Broker data (primary storage). */
+  brokerData: string;
+  opensearchData: string;
+}
+
+export function enginePaths(dataDir: string): EnginePaths {
+  const dir = path.join(dataDir, 'engine');
+  return {
+    dir,
+    pidFile: (c) => path.join(dir, `${c}.pid`),
+    log: (c) => path.join(dir, `${c}.log`),
+    brokerData: path.join(dir, 'zeebe'),
+    opensearchData: path.join(dir, 'opensearch'),
+  };
 }
 
 export interface SecondaryStorage {
@@ -66,7 +87,7 @@ export interface SecondaryStorage {
   description: string;
 }
 
-/** Maps the optional PostgreSQL URL to the engine's RDBMS settings. Pure: unit-tested. */
+/** 8.8+: maps the optional PostgreSQL URL to the engine's RDBMS settings. Pure: unit-tested. */
 export function secondaryStorage(url: string | undefined): SecondaryStorage {
   if (!url) return { env: {}, inMemory: true, description: 'in-memory H2' };
   let u: URL;
@@ -93,7 +114,7 @@ export function secondaryStorage(url: string | undefined): SecondaryStorage {
   };
 }
 
-/** JVM options for the engine. Pure: unit-tested. */
+/** JVM options for one engine process. Pure: unit-tested. */
 export function javaOptions(javaMajor: number, heap: string): string {
   const opts = [`-Xmx${heap}`];
   if (javaMajor >= 24) {
@@ -103,26 +124,31 @@ export function javaOptions(javaMajor: number, heap: string): string {
   return opts.join(' ');
 }
 
-export interface Readiness {
-  ready: boolean;
-  /** What is not ready yet, for progress lines. */
-  waitingFor: string[];
-}
-
-function managementUrl(restAddress: string): string {
-  const u = new URL(restAddress);
-  return `${u.protocol}//${u.hostname}:${MANAGEMENT_PORT}`;
-}
-
-/** Checks the management health and the REST topology (with basic credentials). */
-export async function checkReadiness(restAddress: string, credentials: Credentials | undefined): Promise<Readiness> {
-  const waitingFor: string[] = [];
+async function httpStatus<T>(url: string): Promise<{ status: number; body: T | undefined } | undefined> {
   try {
-    const health = await restCall<{ status?: string }>(managementUrl(restAddress), undefined, 'GET', '/actuator/health', undefined, 5_000);
-    if (health.body?.status !== 'UP') waitingFor.push(`health ${health.body?.status ?? `HTTP ${health.status}`}`);
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    const text = await res.text();
+    let body: T | undefined;
+    try {
+      body = text ? (JSON.parse(text) as T) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.status, body };
   } catch {
-    waitingFor.push(`management port ${MANAGEMENT_PORT} not answering`);
+    return undefined;
   }
+}
+
+/** Waiting reason of a Spring Boot app's management health (undefined when UP). */
+async function actuatorWaiting(name: string, port: number, path = '/actuator/health'): Promise<string | undefined> {
+  const r = await httpStatus<{ status?: string }>(`http://127.0.0.1:${port}${path}`);
+  if (!r) return `${name}: management port ${port} not answering`;
+  return r.body?.status === 'UP' ? undefined : `${name}: health ${r.body?.status ?? `HTTP ${r.status}`}`;
+}
+
+/** Waiting reason of the REST API: a healthy leader partition in GET /v2/topology. */
+export async function topologyWaiting(restAddress: string, credentials: Credentials | undefined): Promise<string | undefined> {
   try {
     const topo = await restCall<{ brokers?: Array<{ partitions?: Array<{ role?: string; health?: string }> }> }>(
       restAddress,
@@ -132,20 +158,15 @@ export async function checkReadiness(restAddress: string, credentials: Credentia
       undefined,
       5_000,
     );
-    if (topo.status === 401) {
-      waitingFor.push(`REST API refuses ${credentials?.username ?? 'anonymous'} (401)`);
-    } else if (!topo.ok) {
-      waitingFor.push(`topology HTTP ${topo.status}`);
-    } else {
-      const partitions = (topo.body?.brokers ?? []).flatMap((b) => b.partitions ?? []);
-      if (!partitions.some((p) => p.role === 'leader' && p.health === 'healthy')) {
-        waitingFor.push(`no healthy leader partition yet (${partitions.map((p) => `${p.role}/${p.health}`).join(', ') || 'none'})`);
-      }
-    }
+    if (topo.status === 401) return `REST API refuses ${credentials?.username ?? 'anonymous'} (401)`;
+    if (!topo.ok) return `topology HTTP ${topo.status}`;
+    const partitions = (topo.body?.brokers ?? []).flatMap((b) => b.partitions ?? []);
+    return partitions.some((p) => p.role === 'leader' && p.health === 'healthy')
+      ? undefined
+      : `no healthy leader partition yet (${partitions.map((p) => `${p.role}/${p.health}`).join(', ') || 'none'})`;
   } catch {
-    waitingFor.push('REST API not answering');
+    return 'REST API not answering';
   }
-  return { ready: waitingFor.length === 0, waitingFor };
 }
 
 function readPid(pidFile: string): number | undefined {
@@ -157,22 +178,21 @@ function readPid(pidFile: string): number | undefined {
   }
 }
 
-/** True when `pid` is alive and is the engine we started (guards against a reused pid). */
-function isEngineProcess(pid: number): boolean {
+/** True when `pid` is alive and runs Java (guards against a reused pid). */
+function isOurProcess(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
   try {
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /camunda/i.test(cmdline);
+    return /java|camunda|broker|tasklist|operate|opensearch/i.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return true; // no /proc (not Linux): trust the pid file
   }
 }
 
-function tail(file: string, lines = 40): string {
+function tail(file: string, lines = 30): string {
   try {
     return fs.readFileSync(file, 'utf8').split(/\r?\n/).slice(-lines).join('\n');
   } catch {
@@ -186,46 +206,56 @@ export interface EngineHandle {
   restAddress: string;
   /** True when this call started the engine (the caller may stop it). */
   started: boolean;
-  /** Log of the local engine (undefined for an existing cluster). */
-  logFile?: string;
-  pid?: number;
+  capabilities: EngineCapabilities;
+  /** Folder of the local engine's logs (undefined for an existing cluster). */
+  logDir?: string;
 }
 
+interface Running {
+  component: Component;
+  pid: number;
+  exitCode: () => number | null | undefined;
+}
 
-async function waitUntilReady(
-  restAddress: string,
-  credentials: Credentials | undefined,
-  timeoutMs: number,
-  log: (line: string) => void,
-  exited: () => number | null | undefined,
-  logFile: string | undefined,
-): Promise<void> {
+function startComponent(c: Component, paths: EnginePaths): Running {
+  const logFile = paths.log(c.name);
+  const logFd = fs.openSync(logFile, 'w');
+  const child = spawn(c.command, c.args, { cwd: c.cwd, env: { ...process.env, ...c.env }, detached: true, stdio: ['ignore', logFd, logFd] });
+  fs.closeSync(logFd);
+  let exitCode: number | null | undefined;
+  child.on('exit', (code) => (exitCode = code));
+  child.on('error', () => (exitCode = -1));
+  if (child.pid === undefined) throw new EngineStartError(`Could not run ${c.command} for ${c.name}`);
+  fs.writeFileSync(paths.pidFile(c.name), `${child.pid}\n`);
+  child.unref();
+  return { component: c, pid: child.pid, exitCode: () => exitCode };
+}
+
+async function waitUntilReady(running: Running[], paths: EnginePaths, timeoutMs: number, log: (line: string) => void): Promise<void> {
   const started = Date.now();
   let lastReport = started;
   for (;;) {
-    const readiness = await checkReadiness(restAddress, credentials);
+    const waiting = (await Promise.all(running.map((r) => r.component.waitingFor()))).filter((w): w is string => w !== undefined);
     const elapsed = Math.round((Date.now() - started) / 1000);
-    if (readiness.ready) {
-      log(`[camunda] ready after ${elapsed} s`);
-      return;
-    }
-    const code = exited();
-    if (code !== undefined) {
-      throw new EngineStartError(
-        `The engine exited during start (exit code ${code}).` + (logFile ? ` Last lines of ${logFile}:\n${tail(logFile)}` : ''),
-      );
+    if (waiting.length === 0) return;
+    for (const r of running) {
+      const code = r.exitCode();
+      if (code !== undefined) {
+        throw new EngineStartError(
+          `${r.component.name} exited during start (exit code ${code}). Last lines of ${paths.log(r.component.name)}:\n${tail(paths.log(r.component.name))}`,
+        );
+      }
     }
     if (Date.now() - started > timeoutMs) {
       throw new EngineStartError(
-        `The engine was not ready after ${Math.round(timeoutMs / 60000)} min (waiting for: ${readiness.waitingFor.join('; ')}).` +
-          (logFile ? ` Last lines of ${logFile}:\n${tail(logFile)}` : ''),
+        `The engine was not ready after ${Math.round(timeoutMs / 1000)} s (waiting for: ${waiting.join('; ')}). Logs: ${paths.dir}`,
       );
     }
     if (Date.now() - lastReport >= 10_000) {
       lastReport = Date.now();
-      log(`[camunda] starting ... ${elapsed} s, waiting for: ${readiness.waitingFor.join('; ')}`);
+      log(`[camunda] starting ... ${elapsed} s, waiting for: ${waiting.join('; ')}`);
     }
-    await sleep(2_000);
+    await sleep(1_000);
   }
 }
 
@@ -235,8 +265,7 @@ export async function checkExistingCluster(config: Config): Promise<void> {
   try {
     const topology = await clients.rest.getTopology();
     const partitions = topology.brokers.flatMap((b) => b.partitions);
-    const healthy = partitions.some((p) => String(p.health).toLowerCase() === 'healthy');
-    if (!healthy) {
+    if (!partitions.some((p) => String(p.health).toLowerCase() === 'healthy')) {
       throw new EngineStartError(
         `The Camunda cluster at ${config.camunda.restAddress} has no healthy partition (${partitions.map((p) => `${String(p.role)}/${String(p.health)}`).join(', ') || 'none'})`,
       );
@@ -251,6 +280,92 @@ export async function checkExistingCluster(config: Config): Promise<void> {
   }
 }
 
+/** The processes of the local engine for `dist`, in start order (each group waits for the one before). */
+function componentsFor(config: Config, dist: Distribution, java: JavaInstallation, paths: EnginePaths, openSearchLib: string | undefined): Component[][] {
+  const c = config.camunda;
+  const javaEnv = { JAVA_HOME: java.home, JAVA_OPTS: javaOptions(java.major, c.heap) };
+  const caps = capabilitiesOf(dist.version);
+  if (caps.generation === '8.6') {
+    const spring = (file: string) => ({ SPRING_CONFIG_ADDITIONALLOCATION: `file:${path.join(LOCAL_86_CONFIG_DIR, file)}`, WPKI_OPENSEARCH_URL: OPENSEARCH_URL });
+    const opensearch: Component = {
+      name: 'opensearch',
+      command: path.join(java.home, 'bin', 'java'),
+      args: [
+        `-Xmx${c.heap}`,
+        '-cp',
+        `${openSearchLib}/*`,
+        'org.codelibs.opensearch.runner.OpenSearchRunner',
+        '-basePath',
+        paths.opensearchData,
+        '-numOfNode',
+        '1',
+        '-baseHttpPort',
+        '9199',
+        '-clusterName',
+        'camunda',
+      ],
+      cwd: paths.dir,
+      env: {},
+      async waitingFor() {
+        const r = await httpStatus<{ status?: string }>(`${OPENSEARCH_URL}/_cluster/health`);
+        if (!r) return 'opensearch: not answering';
+        return r.body?.status === 'green' || r.body?.status === 'yellow' ? undefined : `opensearch: ${r.body?.status ?? r.status}`;
+      },
+    };
+    const broker: Component = {
+      name: 'broker',
+      command: path.join(dist.home, 'bin', 'broker'),
+      args: [],
+      cwd: dist.home,
+      env: { ...javaEnv, ...spring('broker.yaml'), ZEEBE_BROKER_DATA_DIRECTORY: paths.brokerData },
+      async waitingFor() {
+        return (await actuatorWaiting('broker', 9600)) ?? (await topologyWaiting(c.restAddress, undefined));
+      },
+    };
+    const webapp = (name: 'tasklist' | 'operate', port: number): Component => ({
+      name,
+      command: path.join(dist.home, 'bin', name),
+      args: [],
+      cwd: dist.home,
+      env: { ...javaEnv, ...spring(`${name}.yaml`) },
+      waitingFor: () => actuatorWaiting(name, port, '/actuator/health/readiness'),
+    });
+    return [[opensearch], [broker], [webapp('tasklist', 9602), webapp('operate', 9601)]];
+  }
+  const storage = secondaryStorage(c.secondaryStorageUrl);
+  const camunda: Component = {
+    name: 'camunda',
+    command: path.join(dist.home, 'bin', 'camunda'),
+    args: [`--spring.config.additional-location=file:${LOCAL_ENGINE_CONFIG}`],
+    cwd: dist.home,
+    env: { ...javaEnv, ...storage.env, CAMUNDA_DATA_PRIMARYSTORAGE_DIRECTORY: paths.brokerData },
+    async waitingFor() {
+      return (await actuatorWaiting('camunda', 9600)) ?? (await topologyWaiting(c.restAddress, credentialsFor(config)));
+    },
+  };
+  return [[camunda]];
+}
+
+const COMPONENT_NAMES = ['opensearch', 'broker', 'tasklist', 'operate', 'camunda'] as const;
+
+/** The pids of the local engine's processes that are alive, by component. */
+function livePids(paths: EnginePaths): Map<string, number> {
+  const live = new Map<string, number>();
+  for (const name of COMPONENT_NAMES) {
+    const pid = readPid(paths.pidFile(name));
+    if (pid !== undefined && isOurProcess(pid)) live.set(name, pid);
+  }
+  return live;
+}
+
+async function ensureUsers(config: Config, caps: EngineCapabilities, log: (line: string) => void): Promise<void> {
+  if (caps.users === 'webapp-index') {
+    await ensureWebappUsers(OPENSEARCH_URL, DEMO_USERS, log);
+  } else {
+    await ensureIdentity({ restAddress: config.camunda.restAddress, username: config.camunda.username, password: config.camunda.password }, log);
+  }
+}
+
 /** Starts (or reuses) the engine and waits until it is ready. */
 export async function up(options: LocalEngineOptions): Promise<EngineHandle> {
   const { config, log = console.log, startTimeoutMs = 10 * 60_000 } = options;
@@ -260,85 +375,85 @@ export async function up(options: LocalEngineOptions): Promise<EngineHandle> {
   if (!config.camunda.startLocalEngine) {
     log(`[camunda] using the existing cluster at ${restAddress} (no local engine: ZEEBE_REST_ADDRESS is set or CAMUNDA_LOCAL_ENGINE=false)`);
     await checkExistingCluster(config);
-    return { restAddress, started: false };
+    const caps = await detectCapabilities(restAddress, credentials);
+    log(`[camunda] ${describeEngine(caps, restAddress)}`);
+    return { restAddress, started: false, capabilities: caps };
   }
 
   const paths = enginePaths(config.dataDir);
-  const admin = { restAddress, username: config.camunda.username, password: config.camunda.password };
+  fs.mkdirSync(paths.dir, { recursive: true });
+  const live = livePids(paths);
+  const answering = (await topologyWaiting(restAddress, credentials)) === undefined;
 
-  const current = await checkReadiness(restAddress, credentials);
-  if (current.ready) {
-    log(`[camunda] an engine is already running at ${restAddress}; reusing it`);
-    await ensureIdentity(admin, log);
-    return { restAddress, started: false, logFile: fs.existsSync(paths.log) ? paths.log : undefined, pid: readPid(paths.pidFile) };
+  if (live.size === 0 && answering) {
+    throw new EngineStartError(
+      `An engine this project did not start already answers at ${restAddress}. Stop it, or use it on purpose by setting ` +
+        `ZEEBE_REST_ADDRESS=${restAddress} (and its credentials) — then no local engine is started.`,
+    );
   }
 
-  const runningPid = readPid(paths.pidFile);
-  if (runningPid !== undefined && isEngineProcess(runningPid)) {
-    log(`[camunda] the engine (pid ${runningPid}) is still starting; waiting (log: ${paths.log})`);
-    await waitUntilReady(restAddress, credentials, startTimeoutMs, log, () => (isEngineProcess(runningPid) ? undefined : null), paths.log);
-    await ensureIdentity(admin, log);
-    return { restAddress, started: false, logFile: paths.log, pid: runningPid };
+  const java: JavaInstallation = locateJava(config.camunda.javaHome);
+  const dist: Distribution = await resolveDistribution({
+    version: config.camunda.version,
+    cacheDir: config.camunda.cacheDir,
+    archive: config.camunda.distribution,
+    log,
+  });
+  const caps = capabilitiesOf(dist.version);
+  const openSearchLib =
+    caps.generation === '8.6' ? (await resolveOpenSearch({ version: config.camunda.openSearchVersion, cacheDir: config.camunda.cacheDir, log })).libDir : undefined;
+  const groups = componentsFor(config, dist, java, paths, openSearchLib);
+
+  if (live.size > 0) {
+    const all = groups.flat();
+    const missing = all.filter((c) => !live.has(c.name));
+    if (missing.length > 0) {
+      throw new EngineStartError(
+        `The local engine is half running (${[...live.keys()].join(', ')} alive; ${missing.map((c) => c.name).join(', ')} not). ` +
+          'Run `npm run engine:down` and start again.',
+      );
+    }
+    log(`[camunda] the local engine started earlier is running (pids ${[...live.values()].join(', ')}); waiting until it is ready`);
+    await waitUntilReady(
+      all.map((component) => ({ component, pid: live.get(component.name)!, exitCode: () => (isOurProcess(live.get(component.name)!) ? undefined : null) })),
+      paths,
+      startTimeoutMs,
+      log,
+    );
+    await ensureUsers(config, caps, log);
+    log(`[camunda] ${describeEngine(caps, restAddress)}`);
+    return { restAddress, started: false, capabilities: caps, logDir: paths.dir };
   }
 
-  const java: JavaInstallation = locateJava(options.javaHome ?? options.config.camunda.javaHome);
-  log(`[camunda] Java ${java.major} from ${java.home}`);
-  const storage = secondaryStorage(options.secondaryStorageUrl ?? options.config.camunda.secondaryStorageUrl);
-  const dist: Distribution = await resolveDistribution({ version: config.camunda.version, cacheDir: config.camunda.cacheDir, log });
-
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  if (storage.inMemory && fs.existsSync(paths.brokerData)) {
+  if (caps.generation === '8.8+' && secondaryStorage(config.camunda.secondaryStorageUrl).inMemory && fs.existsSync(paths.brokerData)) {
     // In-memory H2 starts empty: broker state from a previous run would disagree with it.
-    log(`[camunda] secondary storage is in-memory H2: wiping the previous broker data in ${paths.brokerData}`);
     fs.rmSync(paths.brokerData, { recursive: true, force: true });
   }
   fs.mkdirSync(paths.brokerData, { recursive: true });
-
-  const logFd = fs.openSync(paths.log, 'w');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...storage.env,
-    JAVA_HOME: java.home,
-    JAVA_OPTS: javaOptions(java.major, config.camunda.heap),
-    CAMUNDA_DATA_PRIMARYSTORAGE_DIRECTORY: paths.brokerData,
-  };
-  log(`[camunda] starting Camunda ${dist.version} (${storage.description}, heap ${config.camunda.heap}); log: ${paths.log}`);
-  const child = spawn(dist.launcher, [`--spring.config.additional-location=file:${LOCAL_ENGINE_CONFIG}`], {
-    cwd: dist.home,
-    env,
-    detached: true,
-    stdio: ['ignore', logFd, logFd],
-  });
-  fs.closeSync(logFd);
-  let exitCode: number | null | undefined;
-  child.on('exit', (code) => (exitCode = code));
-  const spawnError = await new Promise<Error | undefined>((resolve) => {
-    child.once('error', resolve);
-    child.once('spawn', () => resolve(undefined));
-  });
-  if (spawnError || child.pid === undefined) {
-    throw new EngineStartError(`Could not run ${dist.launcher}: ${spawnError?.message ?? 'no pid'}`);
-  }
-  const pid = child.pid;
-  fs.writeFileSync(paths.pidFile, `${pid}\n`);
-  child.unref();
-
+  log(`[camunda] starting Camunda ${dist.version} (${groups.flat().map((c) => c.name).join(' + ')}; Java ${java.major}, heap ${config.camunda.heap} each); logs: ${paths.dir}`);
+  const t0 = Date.now();
+  const started: Running[] = [];
   try {
-    await waitUntilReady(restAddress, credentials, startTimeoutMs, log, () => exitCode, paths.log);
+    for (const group of groups) {
+      const running = group.map((c) => startComponent(c, paths));
+      started.push(...running);
+      await waitUntilReady(running, paths, startTimeoutMs, log);
+      log(`[camunda] ${group.map((c) => c.name).join(' + ')} ready after ${Math.round((Date.now() - t0) / 1000)} s`);
+    }
+    await ensureUsers(config, caps, log);
   } catch (err) {
-    if (exitCode === undefined) await stopProcess(pid, log).catch(() => undefined);
-    fs.rmSync(paths.pidFile, { force: true });
+    await down({ config, log: () => undefined });
     throw err;
   }
-  await ensureIdentity(admin, log);
-  log(`[camunda] Tasklist ${config.camunda.tasklistUrl} · Operate ${config.camunda.operateUrl} · users: demo/demo, operator/operator, agent1/agent1, agent2/agent2`);
-  return { restAddress, started: true, logFile: paths.log, pid };
+  log(`[camunda] ${describeEngine(caps, restAddress)}`);
+  log(`[camunda] Tasklist ${config.camunda.tasklistUrl} · Operate ${config.camunda.operateUrl} · users: ${DEMO_USERS.map((u) => `${u.username}/${u.password}`).join(', ')}`);
+  return { restAddress, started: true, capabilities: caps, logDir: paths.dir };
 }
 
 async function stopProcess(pid: number, log: (line: string) => void, graceMs = 60_000): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     try {
-      // The engine runs in its own process group (detached); signal the group so the JVM goes too.
+      // Each process runs in its own process group (detached); signal the group so the JVM goes too.
       process.kill(-pid, sig);
     } catch {
       try {
@@ -358,7 +473,7 @@ async function stopProcess(pid: number, log: (line: string) => void, graceMs = 6
   };
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (alive() && Date.now() < deadline) await sleep(500);
+  while (alive() && Date.now() < deadline) await sleep(300);
   if (alive()) {
     log(`[camunda] pid ${pid} did not stop within ${Math.round(graceMs / 1000)} s; killing it`);
     signal('SIGKILL');
@@ -366,19 +481,21 @@ async function stopProcess(pid: number, log: (line: string) => void, graceMs = 6
   }
 }
 
-/** Stops the engine started by `up()`; does nothing when none runs. */
+/** Stops the engine started by `up()` (web apps first, OpenSearch last); does nothing when none runs. */
 export async function down(options: Pick<LocalEngineOptions, 'config' | 'log'>): Promise<{ stopped: boolean }> {
   const { config, log = console.log } = options;
   const paths = enginePaths(config.dataDir);
-  const pid = readPid(paths.pidFile);
-  if (pid === undefined || !isEngineProcess(pid)) {
-    fs.rmSync(paths.pidFile, { force: true });
+  const live = livePids(paths);
+  for (const name of COMPONENT_NAMES) if (!live.has(name)) fs.rmSync(paths.pidFile(name), { force: true });
+  if (live.size === 0) {
     log('[camunda] no local engine is running');
     return { stopped: false };
   }
-  log(`[camunda] stopping the engine (pid ${pid}) ...`);
-  await stopProcess(pid, log);
-  fs.rmSync(paths.pidFile, { force: true });
+  const order = ['tasklist', 'operate', 'camunda', 'broker', 'opensearch'].filter((n) => live.has(n));
+  log(`[camunda] stopping ${order.join(', ')} ...`);
+  await Promise.all(order.filter((n) => n === 'tasklist' || n === 'operate').map((n) => stopProcess(live.get(n)!, log)));
+  for (const n of order.filter((x) => x !== 'tasklist' && x !== 'operate')) await stopProcess(live.get(n)!, log);
+  for (const n of order) fs.rmSync(paths.pidFile(n), { force: true });
   log('[camunda] stopped');
   return { stopped: true };
 }

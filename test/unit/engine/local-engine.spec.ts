@@ -32,7 +32,14 @@ describe('engine: local engine settings', () => {
     expect(() => secondaryStorage('not a url')).to.throw(EngineStartError);
   });
 
-  it('when the data folder is /d, then broker data, log and pid file live under it', () => {
-    expect(enginePaths('/d')).to.deep.equal({ brokerData: '/d/camunda', log: '/d/camunda.log', pidFile: '/d/camunda.pid' });
+  it('when the data folder is /d, then every process keeps its data, log and pid file under /d/engine', () => {
+    const p = enginePaths('/d');
+    expect([p.dir, p.brokerData, p.opensearchData, p.log('tasklist'), p.pidFile('broker')]).to.deep.equal([
+      '/d/engine',
+      '/d/engine/zeebe',
+      '/d/engine/opensearch',
+      '/d/engine/tasklist.log',
+      '/d/engine/broker.pid',
+    ]);
   });
 });
