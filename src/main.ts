@@ -13,6 +13,8 @@ import { createProcessEngine } from './engine/processes';
 import { startBuiltinCa } from './ca/start';
 import { createCamundaClients, type CamundaClients } from './engine/client';
 import { deployAll } from './engine/deploy';
+import { createCompletedTaskSource } from './engine/completed-tasks';
+import { lazyEngineApi } from './engine/engine-api';
 import { DEMO_USERS } from './engine/identity';
 import { down, up } from './engine/local-engine';
 import { completeListenerJob, credentialsFor } from './engine/rest';
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
 
   const clients = await startEngine(config);
   await deployAll(clients.rest, { log });
+  const engine = lazyEngineApi(config);
 
   const mailer = createMailer(db.pool, transport);
   const handlers = createAllHandlers({
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     tasklistUrl: config.camunda.tasklistUrl,
     publicUrl: config.api.publicUrl,
     secretLinkTtlMinutes: config.secretLinkTtlMinutes,
+    completedTasks: createCompletedTaskSource(engine),
   });
   if (config.camunda.authStrategy === 'OAUTH') {
     log('[workers] note: task listener verdicts are reported over REST with BASIC credentials; with OAUTH they will fail (see README)');
@@ -105,7 +109,7 @@ async function main(): Promise<void> {
     pool: db.pool,
     ca,
     sealer: masterKey,
-    identity: createEngineIdentity({ restAddress: config.camunda.restAddress }),
+    identity: createEngineIdentity({ engine, db: db.pool }),
     processes: createProcessEngine(clients.rest),
     tasklistUrl: config.camunda.tasklistUrl,
     log,

@@ -1,7 +1,8 @@
 /**
  * Approval handling (spec 001): AssetsProcApprovalRequest creates the request and emails the
  * approvers; AssetsProcApproval lets a certificate agent approve, reject (with a reason) or put
- * it on hold, then emails the requester. Four-eyes: the requester never decides their own request.
+ * it on hold, then emails the requester. Four-eyes: the requester never decides their own request;
+ * only members of the approver group decide; "Check decision" enforces both on every engine.
  */
 import { z } from 'zod';
 import type { Pool } from 'pg';
@@ -12,18 +13,22 @@ import { getCard } from '../src/store/cards';
 import { getCertificate, transitionCertificate } from '../src/store/certificates';
 import type { Queryable } from '../src/store/db';
 import { applyOnce } from '../src/store/effects';
+import { isGroupMember } from '../src/store/groups';
+import { recordAudit } from '../src/store/audit';
 import { getOptions } from '../src/store/options';
 import { getProfile } from '../src/store/profiles';
 import { createRequest, getRequest, REQUEST_TYPES, transitionRequest, type WorkplaceRequest } from '../src/store/requests';
 import { certificateMachine } from '../src/domain/states';
 import { canTransition, isState } from '../src/domain/transitions';
-import { BpmnError, defineHandler, listenerVerdict, type JobInfo } from './runtime';
+import { BpmnError, defineHandler, type JobInfo } from './runtime';
 
 export interface ApprovalDeps {
   pool: Pool;
   mailer: Mailer;
   /** Tasklist's base URL, for the link in the approvers' email. */
   tasklistUrl: string;
+  /** The engine's record of who completed a task. */
+  completedTasks: CompletedTaskSource;
 }
 
 export const DECISIONS = ['approve', 'reject', 'hold'] as const;
@@ -90,34 +95,40 @@ export async function describeRequest(q: Queryable, r: WorkplaceRequest) {
 }
 
 /**
- * The four-eyes and completeness checks of the "Approve request" task, run by its task
- * listener on assigning and completing: a refusal is the reason the engine shows.
+ * The rules a decision must pass before it counts (issue 11; spec 001): the person who completed
+ * "Approve request" is named (the task was assigned to them), is a member of the request's
+ * approver group, is not the requester (four-eyes), chose a decision, and gave a reason when
+ * rejecting. Pure: the refusal is the message shown to the agent in the task that comes back.
  */
-export function reviewApprovalTask(input: {
-  event: 'assigning' | 'completing';
-  assignee: string | undefined;
+export function reviewDecision(input: {
+  completedBy: string | undefined;
   requester: string;
-  decision?: string;
-  rejectionReason?: string;
-}): { denied: false } | { denied: true; deniedReason: string } {
-  if (input.assignee && input.assignee === input.requester) {
-    return { denied: true, deniedReason: `${input.assignee} requested this and cannot decide their own request (four-eyes principle)` };
+  isApprover: boolean;
+  approverGroup: string;
+  decision?: string | null;
+  rejectionReason?: string | null;
+}): string | undefined {
+  if (!input.completedBy) return 'assign the task to yourself before deciding, so the decision has a name';
+  if (input.completedBy === input.requester) {
+    return `${input.completedBy} requested this and cannot decide their own request (four-eyes principle)`;
   }
-  if (input.event === 'completing') {
-    if (!input.assignee) return { denied: true, deniedReason: 'claim the task before deciding, so the decision has a name' };
-    if (!DECISIONS.includes(input.decision as Decision)) return { denied: true, deniedReason: 'choose Approve, Reject or On hold' };
-    if (input.decision === 'reject' && !input.rejectionReason?.trim()) {
-      return { denied: true, deniedReason: 'a rejection needs a reason for rejection' };
-    }
-  }
-  return { denied: false };
+  if (!input.isApprover) return `${input.completedBy} is not a member of ${input.approverGroup}: only its members decide this request`;
+  if (!DECISIONS.includes(input.decision as Decision)) return 'choose Approve, Reject or On hold';
+  if (input.decision === 'reject' && !input.rejectionReason?.trim()) return 'a rejection needs a reason for rejection';
+  return undefined;
 }
 
-/** The user task's assignee, as Zeebe gives it to a task listener's job. */
-export function assigneeOf(job: JobInfo): string | undefined {
-  const a = job.customHeaders['io.camunda.zeebe:assignee'];
-  return typeof a === 'string' && a !== '' ? a : undefined;
+/** Who completed a user task: what the "Check decision" task asks the engine. */
+export interface CompletedTaskSource {
+  /**
+   * The last completed instance of user task `elementId` in `processInstanceKey`, with its
+   * assignee at completion. Throws (a retry) while the engine cannot tell yet.
+   */
+  lastCompleted(processInstanceKey: string, elementId: string): Promise<{ userTaskKey: string; completedBy: string | undefined }>;
 }
+
+/** The element id of the decision task in AssetsProcApproval.bpmn. */
+export const APPROVE_TASK_ID = 'Task_ApproveRequest';
 
 /**
  * Applies an agent's decision once per effect key: Approve -> request 'Approved'; Reject ->
@@ -267,51 +278,53 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     },
   });
 
-  /** Listener on "Approve request" assigning: the requester may not take their own request. */
-  const reviewAssignment = defineHandler({
-    type: 'approval.review-assignment',
-    listener: true,
-    input: z.object({ requestId }),
-    output: listenerVerdict,
-    async handle(v, job) {
-      const r = await getRequest(pool, v.requestId);
-      return reviewApprovalTask({ event: 'assigning', assignee: assigneeOf(job), requester: r.requester });
-    },
-  });
-
   /**
-   * Listener on "Approve request" completing: four-eyes, the reason for a rejection, then the
-   * decision itself, made here because only here is it known who decides (the assignee).
-   * A refusal keeps the task open with the reason shown to the agent.
+   * "Check decision", right after "Approve request": the engine says who completed the task;
+   * a decision that breaks a rule is refused — recorded in the request's history, nothing else
+   * changes — and the model sends the task back with the reason. A valid one is applied here.
    */
-  const reviewCompletion = defineHandler({
-    type: 'approval.review-completion',
-    listener: true,
+  const checkDecision = defineHandler({
+    type: 'approval.check-decision',
     input: z.object({ requestId, decision: z.string().optional().nullable(), rejectionReason: z.string().optional().nullable() }),
-    output: listenerVerdict,
+    output: z.object({
+      approvalState: z.enum(['approved', 'rejected', 'onHold', 'refused']),
+      decisionRefusal: z.string().nullable(),
+      decidedBy: z.string().nullable(),
+    }),
     async handle(v, job) {
       const r = await getRequest(pool, v.requestId);
-      const assignee = assigneeOf(job);
-      const verdict = reviewApprovalTask({
-        event: 'completing',
-        assignee,
+      const { completedBy } = await deps.completedTasks.lastCompleted(job.processInstanceKey, APPROVE_TASK_ID);
+      const { approverGroup } = await approversOf(pool, r);
+      const refusal = reviewDecision({
+        completedBy,
         requester: r.requester,
-        decision: v.decision ?? undefined,
-        rejectionReason: v.rejectionReason ?? undefined,
+        isApprover: completedBy ? await isGroupMember(pool, approverGroup, completedBy) : false,
+        approverGroup,
+        decision: v.decision,
+        rejectionReason: v.rejectionReason,
       });
-      if (verdict.denied) return verdict;
-      try {
-        await applyDecision(
-          pool,
-          { requestId: v.requestId, decision: v.decision as Decision, rejectionReason: v.rejectionReason, decidedBy: assignee! },
-          `${job.key}:decide`,
-          job.processInstanceKey,
-        );
-      } catch (err) {
-        if (err instanceof BpmnError || err instanceof DomainError) return { denied: true as const, deniedReason: err.message };
-        throw err;
+      if (refusal) {
+        await applyOnce(pool, `${job.key}:refused`, 'approval.refuse-decision', async (tx) => {
+          await recordAudit(tx, {
+            objectType: 'request',
+            objectId: r.id,
+            fromState: r.state,
+            toState: r.state,
+            actor: completedBy ?? 'unassigned',
+            processInstanceKey: job.processInstanceKey,
+            reason: `decision '${v.decision ?? ''}' refused: ${refusal}`,
+          });
+          return null;
+        });
+        return { approvalState: 'refused' as const, decisionRefusal: refusal, decidedBy: null };
       }
-      return { denied: false as const };
+      const approvalState = await applyDecision(
+        pool,
+        { requestId: v.requestId, decision: v.decision as Decision, rejectionReason: v.rejectionReason, decidedBy: completedBy! },
+        `${job.key}:decide`,
+        job.processInstanceKey,
+      );
+      return { approvalState, decisionRefusal: null, decidedBy: completedBy! };
     },
   });
 
@@ -337,5 +350,5 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     },
   });
 
-  return [createRequestHandler, notifyApprovers, loadRequest, decide, reviewAssignment, reviewCompletion, notifyRequester];
+  return [createRequestHandler, notifyApprovers, loadRequest, decide, checkDecision, notifyRequester];
 }

@@ -329,3 +329,15 @@ export async function connectEngineApi(config: Config): Promise<EngineApi> {
   const endpoints = endpointsOf(config);
   return createEngineApi(endpoints, await detectCapabilities(endpoints.restAddress, endpoints.restCredentials));
 }
+
+/** The engine API, connected on first use and again after a failed attempt (the engine may come later). */
+export function lazyEngineApi(config: Config): () => Promise<EngineApi> {
+  let pending: Promise<EngineApi> | undefined;
+  return () => {
+    pending ??= connectEngineApi(config).catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+}

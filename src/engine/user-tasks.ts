@@ -1,29 +1,8 @@
 /**
- * User tasks through REST API v2: find them (searches read the secondary storage, which lags the
- * engine a little, so they poll), and assign or complete them AS A GIVEN USER: the call carries
- * that user's basic credentials, so the engine's authorizations decide, exactly as in Tasklist.
+ * Waiting on the engine: its searches read the secondary storage, which lags the engine a few
+ * seconds, so these poll (engine-api.ts does the searches for whichever engine runs).
  */
-import type { CamundaRestClient } from '@camunda8/sdk';
-import { restCall, type Credentials, type RestResponse } from './rest';
-
-export interface UserTaskSummary {
-  userTaskKey: string;
-  state: 'CREATED' | 'COMPLETED' | 'CANCELED' | 'FAILED';
-  elementId: string;
-  name: string;
-  assignee?: string;
-  candidateGroups: string[];
-  candidateUsers: string[];
-  processInstanceKey: string;
-  processDefinitionId: string;
-  formKey?: string;
-}
-
-export interface UserTaskQuery {
-  processInstanceKey: string;
-  state?: UserTaskSummary['state'];
-  elementId?: string;
-}
+import type { EngineApi, ProcessInstanceState, UserTaskQuery, UserTaskSummary } from './engine-api';
 
 export interface PollOptions {
   /** Default 30 s. */
@@ -56,112 +35,30 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
-/** One search (no polling). */
-export async function searchUserTasks(rest: CamundaRestClient, query: UserTaskQuery): Promise<UserTaskSummary[]> {
-  const res = await rest.searchUserTasks({
-    filter: {
-      processInstanceKey: query.processInstanceKey,
-      ...(query.state ? { state: query.state } : {}),
-      ...(query.elementId ? { elementId: query.elementId } : {}),
-    },
-  });
-  return res.items.map((t) => {
-    const raw = t as typeof t & { formKey?: string | number; processInstanceKey?: string | number };
-    return {
-      userTaskKey: String(t.userTaskKey),
-      state: t.state,
-      elementId: t.elementId,
-      name: t.name,
-      assignee: t.assignee ?? undefined,
-      candidateGroups: t.candidateGroups ?? [],
-      candidateUsers: t.candidateUsers ?? [],
-      processInstanceKey: String(raw.processInstanceKey ?? query.processInstanceKey),
-      processDefinitionId: t.processDefinitionId,
-      formKey: raw.formKey === undefined || raw.formKey === null ? undefined : String(raw.formKey),
-    };
-  });
-}
-
-/** Waits until the process instance has at least one user task matching `query` (default state CREATED). */
-export async function waitForUserTask(rest: CamundaRestClient, query: UserTaskQuery, options?: PollOptions): Promise<UserTaskSummary> {
+/** Waits until the process instance has a user task matching `query` (default state CREATED). */
+export async function waitForUserTask(api: EngineApi, query: UserTaskQuery & { processInstanceKey: string }, options?: PollOptions): Promise<UserTaskSummary> {
   const q = { state: 'CREATED' as const, ...query };
   return pollUntil(
     `a ${q.state} user task${q.elementId ? ` ${q.elementId}` : ''} in process instance ${q.processInstanceKey}`,
-    async () => (await searchUserTasks(rest, q))[0],
+    async () => (await api.searchUserTasks(q))[0],
     options,
   );
 }
 
-/** Outcome of a call made as a user: success, or the engine's refusal (status + problem detail). */
-export interface ActAsResult {
-  ok: boolean;
-  status: number;
-  /** RFC 7807 problem detail on failure (title, detail). */
-  problem?: { title?: string; detail?: string; status?: number };
-  response: RestResponse;
-}
-
-function outcome(r: RestResponse): ActAsResult {
-  return {
-    ok: r.ok,
-    status: r.status,
-    problem: r.ok ? undefined : (r.body as ActAsResult['problem']) ?? { detail: r.text },
-    response: r,
-  };
-}
-
-/** `POST /v2/user-tasks/{key}/assignment` as `user` (e.g. claim: assignee = the user). */
-export async function assignUserTaskAs(
-  restAddress: string,
-  user: Credentials,
-  userTaskKey: string,
-  assignee: string,
-  allowOverride = false,
-): Promise<ActAsResult> {
-  return outcome(
-    await restCall(restAddress, user, 'POST', `/v2/user-tasks/${encodeURIComponent(userTaskKey)}/assignment`, {
-      assignee,
-      allowOverride,
-    }),
-  );
-}
-
-/** `POST /v2/user-tasks/{key}/completion` as `user`, with `variables`. */
-export async function completeUserTaskAs(
-  restAddress: string,
-  user: Credentials,
-  userTaskKey: string,
-  variables: Record<string, unknown> = {},
-): Promise<ActAsResult> {
-  return outcome(
-    await restCall(restAddress, user, 'POST', `/v2/user-tasks/${encodeURIComponent(userTaskKey)}/completion`, { variables }),
-  );
-}
-
-/** Waits until the process instance reaches `state` (searches lag: polls). */
-export async function waitForProcessInstanceState(
-  rest: CamundaRestClient,
-  processInstanceKey: string,
-  state: 'ACTIVE' | 'COMPLETED' | 'TERMINATED',
-  options?: PollOptions,
-): Promise<void> {
+/** Waits until the process instance reaches `state`. */
+export async function waitForProcessInstanceState(api: EngineApi, processInstanceKey: string, state: ProcessInstanceState, options?: PollOptions): Promise<void> {
   await pollUntil(
     `process instance ${processInstanceKey} to be ${state}`,
-    async () => {
-      const res = await rest.searchProcessInstances({ filter: { processInstanceKey } });
-      return res.items[0]?.state === state ? true : undefined;
-    },
+    async () => ((await api.searchProcessInstances({ processInstanceKey }))[0]?.state === state ? true : undefined),
     options,
   );
 }
 
-/** The process instance's variables (root scope and below), parsed from their JSON values. */
-export async function processInstanceVariables(rest: CamundaRestClient, processInstanceKey: string): Promise<Record<string, unknown>> {
-  const res = await rest.searchVariables({ filter: { processInstanceKey }, page: { from: 0, limit: 1000 } });
+/** The process instance's variables, parsed from their JSON values (root scope wins over local ones). */
+export async function processInstanceVariables(api: EngineApi, processInstanceKey: string): Promise<Record<string, unknown>> {
   const vars: Record<string, unknown> = {};
-  for (const v of res.items) {
-    // Root-scope variables have scopeKey = processInstanceKey; prefer them over local ones.
-    if (v.name in vars && String(v.scopeKey) !== processInstanceKey) continue;
+  for (const v of await api.variables(processInstanceKey)) {
+    if (v.name in vars && v.scopeKey !== processInstanceKey) continue;
     try {
       vars[v.name] = JSON.parse(v.value);
     } catch {
@@ -169,4 +66,16 @@ export async function processInstanceVariables(rest: CamundaRestClient, processI
     }
   }
   return vars;
+}
+
+/** Waits until the process instance's variables include every name in `names` (variables are imported separately from state). */
+export async function waitForVariables(api: EngineApi, processInstanceKey: string, names: string[], options?: PollOptions): Promise<Record<string, unknown>> {
+  return pollUntil(
+    `variables ${names.join(', ')} of process instance ${processInstanceKey}`,
+    async () => {
+      const vars = await processInstanceVariables(api, processInstanceKey);
+      return names.every((n) => n in vars) ? vars : undefined;
+    },
+    options,
+  );
 }

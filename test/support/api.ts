@@ -9,6 +9,7 @@ import { createApp } from '../../src/api/app';
 import { createEngineIdentity } from '../../src/api/identity';
 import { loadConfig } from '../../src/config';
 import { sdkConfiguration } from '../../src/engine/client';
+import { lazyEngineApi } from '../../src/engine/engine-api';
 import { createProcessEngine } from '../../src/engine/processes';
 import { testCa } from '../integration/ca/support';
 import { onRunEnd } from './lifecycle';
@@ -30,7 +31,7 @@ async function start(): Promise<TestApi> {
     pool: db.pool,
     ca,
     sealer: masterKey,
-    identity: createEngineIdentity({ restAddress: config.camunda.restAddress }),
+    identity: createEngineIdentity({ engine: lazyEngineApi(config), db: db.pool }),
     processes: createProcessEngine(new Camunda8(sdkConfiguration(config)).getCamundaRestClient()),
     tasklistUrl: config.camunda.tasklistUrl,
     log: (line) => logLines.push(line),

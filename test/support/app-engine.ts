@@ -1,7 +1,7 @@
 /**
  * For process suites: the run's engine with the project's models and forms deployed and the
  * application's own workers running against the run's database, CA and SMTP server — once per
- * run. Marks the suite pending where this machine cannot provide an engine.
+ * run. Fails the suite where the engine cannot be had.
  */
 import type { Context } from 'mocha';
 import { deployAll } from '../../src/engine/deploy';
@@ -11,7 +11,8 @@ import { createMailTransport } from '../../src/mail/transport';
 import { createAllHandlers } from '../../workers';
 import { registerWorkers } from '../../workers/register';
 import { testCa } from '../integration/ca/support';
-import { engineOrSkip, type TestEngine } from './engine';
+import { requireEngine, type TestEngine } from './engine';
+import { createCompletedTaskSource } from '../../src/engine/completed-tasks';
 import { onRunEnd } from './lifecycle';
 import { testSmtp } from './smtp';
 
@@ -32,6 +33,7 @@ async function deployAndWork(engine: TestEngine): Promise<void> {
       tasklistUrl: camunda.tasklistUrl,
       publicUrl: 'https://pki.example.test',
       secretLinkTtlMinutes: 10,
+      completedTasks: createCompletedTaskSource(async () => engine.api),
     }),
     (jobKey, verdict) => completeListenerJob(engine.restAddress, credentialsFor(engine.config), jobKey, verdict),
     () => undefined,
@@ -39,9 +41,9 @@ async function deployAndWork(engine: TestEngine): Promise<void> {
   onRunEnd(() => workers.close());
 }
 
-/** The engine with the application deployed and its workers running (or the suite pending). */
-export async function appEngineOrSkip(ctx: Context): Promise<TestEngine> {
-  const engine = await engineOrSkip(ctx);
+/** The engine with the application deployed and its workers running. */
+export async function appEngine(ctx: Context): Promise<TestEngine> {
+  const engine = await requireEngine(ctx);
   pending ??= deployAndWork(engine);
   await pending;
   return engine;

@@ -1,38 +1,37 @@
 /**
  * The run's Camunda engine: the configured cluster (ZEEBE_REST_ADDRESS), else the local engine
- * from camunda-local/ (reused when one is already healthy, else started once per run and
- * stopped when the run ends). Suites call `engineOrSkip(this)` in `before`: when this machine
- * cannot provide an engine (no Java 21+, or the Camunda distribution cannot be resolved), the
- * suite is marked pending and the reason is printed once, so the run stays green.
+ * (Camunda 8.6 + OpenSearch by default), started once per run and stopped when the run ends.
+ * An engine that cannot be had is a failure, never a skip: a misconfigured machine must not
+ * pass. Only a test that needs a feature this engine lacks is pending, and says which
+ * (`needsCapability`).
  */
 import type { Context } from 'mocha';
 import { loadConfig, type Config } from '../../src/config';
+import type { EngineCapabilities } from '../../src/engine/capabilities';
 import { createCamundaClients, type CamundaClients } from '../../src/engine/client';
-import { DistributionUnavailableError } from '../../src/engine/distribution';
-import { JavaNotFoundError } from '../../src/engine/java';
+import { createEngineApi, endpointsOf, type EngineApi } from '../../src/engine/engine-api';
 import { down, up } from '../../src/engine/local-engine';
 import { onRunEnd } from './lifecycle';
 
 export interface TestEngine {
   config: Config;
   clients: CamundaClients;
+  /** Searches and user-task actions, as the engine at hand does them. */
+  api: EngineApi;
+  capabilities: EngineCapabilities;
   restAddress: string;
   /** True when this run started the local engine (it is stopped at the end of the run). */
   startedHere: boolean;
 }
 
-/** How long a suite's `before` may wait for a first start (download + JVM start). */
+/** How long a suite's `before` may wait for a first start (downloads + JVM starts). */
 export const ENGINE_START_TIMEOUT_MS = 12 * 60_000;
 
 let pending: Promise<TestEngine> | undefined;
-let reasonPrinted = false;
 
 async function obtain(): Promise<TestEngine> {
   const config = loadConfig();
-  const handle = await up({
-    config,
-    log: (line) => console.log(`      ${line}`),
-  });
+  const handle = await up({ config, log: (line) => console.log(`      ${line}`) });
   if (handle.started) {
     onRunEnd(async () => {
       await down({ config, log: (line) => console.log(`      ${line}`) });
@@ -41,7 +40,14 @@ async function obtain(): Promise<TestEngine> {
   const clients = createCamundaClients(config);
   // Registered after the engine's stop, so it runs first (clean-ups run last-in, first-out).
   onRunEnd(() => clients.close());
-  return { config, clients, restAddress: handle.restAddress, startedHere: handle.started };
+  return {
+    config,
+    clients,
+    api: createEngineApi(endpointsOf(config), handle.capabilities),
+    capabilities: handle.capabilities,
+    restAddress: handle.restAddress,
+    startedHere: handle.started,
+  };
 }
 
 /** The run's engine (started on first use). Rejects when it cannot be obtained. */
@@ -50,27 +56,19 @@ export function testEngine(): Promise<TestEngine> {
   return pending;
 }
 
-/** True for the reasons that mean "this machine cannot provide an engine" (not a bug). */
-export function isEngineUnavailable(err: unknown): err is DistributionUnavailableError | JavaNotFoundError {
-  return err instanceof DistributionUnavailableError || err instanceof JavaNotFoundError;
+/** Call from a suite's `before(async function () { ... })`: the engine, or the suite fails. */
+export async function requireEngine(ctx: Context): Promise<TestEngine> {
+  ctx.timeout(ENGINE_START_TIMEOUT_MS);
+  return testEngine();
 }
 
 /**
- * Call from a suite's `before(async function () { ... })`: returns the engine, or marks the
- * suite pending (`this.skip()`) when this machine cannot provide one. Other failures (an engine
- * that crashes, a configured cluster that is down) fail the suite.
+ * Marks the current test pending when the engine lacks `capability`, naming the feature
+ * (e.g. "needs Camunda 8.8+: user task listeners").
  */
-export async function engineOrSkip(ctx: Context): Promise<TestEngine> {
-  ctx.timeout(ENGINE_START_TIMEOUT_MS);
-  try {
-    return await testEngine();
-  } catch (err) {
-    if (!isEngineUnavailable(err)) throw err;
-    if (!reasonPrinted) {
-      reasonPrinted = true;
-      console.log(`\n      [engine] engine suites are pending on this machine:\n      ${err.message.split('\n').join('\n      ')}\n`);
-    }
+export function needsCapability(ctx: Context, engine: TestEngine, capability: keyof EngineCapabilities, feature: string): void {
+  if (!engine.capabilities[capability]) {
+    console.log(`      pending on Camunda ${engine.capabilities.version}: needs Camunda 8.8+ (${feature})`);
     ctx.skip();
-    throw err; // not reached: skip() throws
   }
 }

@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import type { Pool } from 'pg';
-import { createApprovalHandlers, reviewApprovalTask } from '../../../workers/approval';
+import { createApprovalHandlers, reviewDecision } from '../../../workers/approval';
+import { addGroupMember, removeGroupMember } from '../../../src/store/groups';
 import { aJob } from '../../support/jobs';
 import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
 import { createMailer } from '../../../src/mail/mailer';
@@ -22,6 +23,7 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
   let pool: Pool;
   let smtp: TestSmtp;
   let handlers: Map<string, AnyJobHandler>;
+  let lastCompletedBy: string | undefined;
   const run = (type: string, vars: Record<string, unknown>, job = aJob(type)): Promise<JobOutcome> =>
     runHandler(handlers.get(type)!, vars, job);
   const completed = async (type: string, vars: Record<string, unknown>, job?: JobInfo) => {
@@ -35,7 +37,13 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     smtp = await testSmtp();
     const mailer = createMailer(pool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused' }));
     handlers = new Map(
-      (createApprovalHandlers({ pool, mailer, tasklistUrl: 'http://localhost:8080/tasklist' })).map((h) => [h.type, h]),
+      createApprovalHandlers({
+        pool,
+        mailer,
+        tasklistUrl: 'http://localhost:8080/tasklist',
+        // The engine's answer to "who completed the task" (a fake of deps; the engine suites use the real one).
+        completedTasks: { lastCompleted: async () => ({ userTaskKey: '1', completedBy: lastCompletedBy }) },
+      }).map((h) => [h.type, h]),
     );
   });
 
@@ -148,57 +156,75 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     await updateOptions(pool, 'CardsProcDeactivate', { approverEmails: [] }, 'demo');
   });
 
-  describe('task listeners of "Approve request"', () => {
-    const as = (type: string, assignee?: string) => aJob(type, { customHeaders: assignee ? { 'io.camunda.zeebe:assignee': assignee } : {} });
+  describe('"Check decision" after "Approve request"', () => {
+    const decide = async (requestId: number, completedBy: string | undefined, vars: Record<string, unknown>, job = aJob('approval.check-decision')) => {
+      lastCompletedBy = completedBy;
+      return completed('approval.check-decision', { requestId, ...vars }, job);
+    };
 
-    it('when the requester is assigned their own request, then the assignment is denied; another agent is allowed', async () => {
+    it('when the requester completed their own request, then it is refused (four-eyes), recorded, and the request stays Requested', async () => {
       const { requestId } = await anEnrollmentRequest();
-      const own = await run('approval.review-assignment', { requestId }, as('approval.review-assignment', 'agent1'));
-      expect(own.kind).to.equal('verdict');
-      expect(own).to.deep.include({ verdict: { denied: true, deniedReason: 'agent1 requested this and cannot decide their own request (four-eyes principle)' } });
-      expect(await run('approval.review-assignment', { requestId }, as('approval.review-assignment', 'agent2'))).to.deep.equal({ kind: 'verdict', verdict: { denied: false } });
+      const out = await decide(requestId, 'agent1', { decision: 'approve' });
+      expect(out).to.deep.equal({
+        approvalState: 'refused',
+        decisionRefusal: 'agent1 requested this and cannot decide their own request (four-eyes principle)',
+        decidedBy: null,
+      });
+      expect((await getRequest(pool, requestId)).state).to.equal('Requested');
+      const history = await auditHistory(pool, 'request', requestId);
+      expect(history.at(-1)).to.deep.include({ fromState: 'Requested', toState: 'Requested', actor: 'agent1' });
+      expect(history.at(-1)!.reason).to.match(/^decision 'approve' refused: agent1 requested this/);
     });
 
-    it('when a rejection without reason is completed, then it is denied and the request stays Requested', async () => {
+    it('when someone outside the approver group decides, then it is refused naming the group', async () => {
       const { requestId } = await anEnrollmentRequest();
-      const o = await run('approval.review-completion', { requestId, decision: 'reject' }, as('approval.review-completion', 'agent2'));
-      expect(o).to.deep.equal({ kind: 'verdict', verdict: { denied: true, deniedReason: 'a rejection needs a reason for rejection' } });
+      const out = await decide(requestId, 'operator', { decision: 'approve' });
+      expect(out.decisionRefusal).to.equal('operator is not a member of workplace-certificate-agent: only its members decide this request');
       expect((await getRequest(pool, requestId)).state).to.equal('Requested');
     });
 
-    it('when agent2 completes an approval, then it is allowed and the request is Approved by agent2, once even if the job is delivered again', async () => {
+    it('when an admin adds operator to the group, then the same decision is accepted (membership is data)', async () => {
       const { requestId } = await anEnrollmentRequest();
-      const job = as('approval.review-completion', 'agent2');
-      expect(await run('approval.review-completion', { requestId, decision: 'approve' }, job)).to.deep.equal({ kind: 'verdict', verdict: { denied: false } });
-      expect(await run('approval.review-completion', { requestId, decision: 'approve' }, job)).to.deep.equal({ kind: 'verdict', verdict: { denied: false } });
+      await addGroupMember(pool, 'workplace-certificate-agent', 'operator', 'demo');
+      try {
+        expect((await decide(requestId, 'operator', { decision: 'approve' })).approvalState).to.equal('approved');
+      } finally {
+        await removeGroupMember(pool, 'workplace-certificate-agent', 'operator', 'demo');
+      }
+    });
+
+    it('when a rejection has no reason, or nobody was assigned, then it is refused and nothing changes', async () => {
+      const { requestId } = await anEnrollmentRequest();
+      expect((await decide(requestId, 'agent2', { decision: 'reject', rejectionReason: '  ' })).decisionRefusal).to.equal('a rejection needs a reason for rejection');
+      expect((await decide(requestId, undefined, { decision: 'approve' })).decisionRefusal).to.equal(
+        'assign the task to yourself before deciding, so the decision has a name',
+      );
+      expect((await getRequest(pool, requestId)).state).to.equal('Requested');
+    });
+
+    it('when agent2 approves, then the request is Approved by agent2, once even if the job is delivered again', async () => {
+      const { requestId } = await anEnrollmentRequest();
+      const job = aJob('approval.check-decision');
+      expect(await decide(requestId, 'agent2', { decision: 'approve' }, job)).to.deep.equal({ approvalState: 'approved', decisionRefusal: null, decidedBy: 'agent2' });
+      expect(await decide(requestId, 'agent2', { decision: 'approve' }, job)).to.deep.equal({ approvalState: 'approved', decisionRefusal: null, decidedBy: 'agent2' });
       expect(await getRequest(pool, requestId)).to.include({ state: 'Approved', decidedBy: 'agent2' });
       expect((await auditHistory(pool, 'request', requestId)).filter((a) => a.toState === 'Approved')).to.have.length(1);
     });
 
-    it('when the request was decided meanwhile, then the completion is denied with the reason', async () => {
+    it('when agent2 puts it on hold, then it stays Requested and comes back', async () => {
       const { requestId } = await anEnrollmentRequest();
-      await completed('approval.decide', { requestId, decision: 'approve', decidedBy: 'agent2' });
-      const o = await run('approval.review-completion', { requestId, decision: 'reject', rejectionReason: 'too late' }, as('approval.review-completion', 'agent2'));
-      expect(o).to.deep.include({ kind: 'verdict' });
-      expect((o as { verdict: { deniedReason: string } }).verdict.deniedReason).to.match(/is in state 'Approved' and cannot change to 'Rejected'/);
-    });
-
-    it('when nobody claimed the task, then the completion is denied', async () => {
-      const { requestId } = await anEnrollmentRequest();
-      expect(await run('approval.review-completion', { requestId, decision: 'approve' }, as('approval.review-completion'))).to.deep.include({ verdict: { denied: true, deniedReason: 'claim the task before deciding, so the decision has a name' } });
+      expect((await decide(requestId, 'agent2', { decision: 'hold' })).approvalState).to.equal('onHold');
+      expect((await getRequest(pool, requestId)).state).to.equal('Requested');
     });
   });
 
-  it('when the task listener reviews an assignment or completion, then four-eyes and the reason rule hold', () => {
-    const base = { requester: 'agent1', decision: 'approve' };
-    expect(reviewApprovalTask({ ...base, event: 'assigning', assignee: 'agent1' })).to.deep.include({ denied: true });
-    expect(reviewApprovalTask({ ...base, event: 'assigning', assignee: 'agent2' })).to.deep.equal({ denied: false });
-    expect(reviewApprovalTask({ ...base, event: 'completing', assignee: 'agent1' })).to.deep.include({ denied: true });
-    expect(reviewApprovalTask({ ...base, event: 'completing', assignee: 'agent2' })).to.deep.equal({ denied: false });
-    expect(reviewApprovalTask({ ...base, event: 'completing', assignee: undefined })).to.deep.include({ denied: true });
-    expect(reviewApprovalTask({ requester: 'agent1', event: 'completing', assignee: 'agent2', decision: 'reject' })).to.deep.equal({
-      denied: true,
-      deniedReason: 'a rejection needs a reason for rejection',
-    });
+  it('when a decision is reviewed, then completer, group, four-eyes and the reason rule decide (pure)', () => {
+    const base = { requester: 'agent1', decision: 'approve', isApprover: true, approverGroup: 'g' };
+    expect(reviewDecision({ ...base, completedBy: 'agent1' })).to.match(/four-eyes/);
+    expect(reviewDecision({ ...base, completedBy: 'agent2' })).to.equal(undefined);
+    expect(reviewDecision({ ...base, completedBy: 'agent2', isApprover: false })).to.equal('agent2 is not a member of g: only its members decide this request');
+    expect(reviewDecision({ ...base, completedBy: undefined })).to.match(/assign the task to yourself/);
+    expect(reviewDecision({ ...base, completedBy: 'agent2', decision: 'maybe' })).to.equal('choose Approve, Reject or On hold');
+    expect(reviewDecision({ ...base, completedBy: 'agent2', decision: 'reject' })).to.equal('a rejection needs a reason for rejection');
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * The application's groups: who may decide a request routed to an approver group, and who
+ * administers (ADMIN_GROUP). The store is the source of truth on every engine — Camunda 8.6 has
+ * no groups — so "only certificate agents decide" holds wherever the processes run. Every
+ * change is recorded with its actor.
+ */
+import type { Queryable } from './db';
+
+/** Members may use the admin routes and commands. */
+export const ADMIN_GROUP = 'workplace-pki-admin';
+
+export async function isGroupMember(q: Queryable, groupId: string, username: string): Promise<boolean> {
+  const { rowCount } = await q.query('SELECT 1 FROM group_members WHERE group_id = $1 AND username = $2', [groupId, username]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The groups `username` belongs to. */
+export async function groupsOf(q: Queryable, username: string): Promise<string[]> {
+  const { rows } = await q.query<{ groupId: string }>('SELECT group_id AS "groupId" FROM group_members WHERE username = $1 ORDER BY group_id', [username]);
+  return rows.map((r) => r.groupId);
+}
+
+export async function groupMembers(q: Queryable, groupId: string): Promise<string[]> {
+  const { rows } = await q.query<{ username: string }>(
+    'SELECT username FROM group_members WHERE group_id = $1 ORDER BY username',
+    [groupId],
+  );
+  return rows.map((r) => r.username);
+}
+
+export async function listGroups(q: Queryable): Promise<Array<{ groupId: string; members: string[] }>> {
+  const { rows } = await q.query<{ groupId: string; members: string[] }>(
+    `SELECT group_id AS "groupId", array_agg(username ORDER BY username) AS members
+       FROM group_members GROUP BY group_id ORDER BY group_id`,
+  );
+  return rows;
+}
+
+/** Adds `username` to `groupId`; returns false when already a member (nothing recorded). */
+export async function addGroupMember(q: Queryable, groupId: string, username: string, actor: string): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `WITH added AS (
+       INSERT INTO group_members (group_id, username, added_by) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING group_id, username)
+     INSERT INTO group_history (group_id, username, change, actor) SELECT group_id, username, 'added', $3 FROM added`,
+    [groupId, username, actor],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Removes `username` from `groupId`; returns false when not a member. */
+export async function removeGroupMember(q: Queryable, groupId: string, username: string, actor: string): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `WITH removed AS (
+       DELETE FROM group_members WHERE group_id = $1 AND username = $2 RETURNING group_id, username)
+     INSERT INTO group_history (group_id, username, change, actor) SELECT group_id, username, 'removed', $3 FROM removed`,
+    [groupId, username, actor],
+  );
+  return (rowCount ?? 0) > 0;
+}
