@@ -19,6 +19,7 @@ const TASKS: Readonly<Record<string, [name: string, description: string]>> = {
   'approval.create-request': ['Create approval request', 'Creates the request (or sends an enrollment\'s request) for approval: state Requested.'],
   'approval.notify-approvers': ['Email the approvers', 'Emails the approvers of the request once, with a link to Tasklist.'],
   'approval.load-request': ['Load request', 'Reads the request for the approval form; STATE_CONFLICT when it is not Requested.'],
+  'approval.check-decision': ['Check decision', 'After "Approve request": the engine says who completed it; refuses self-approval, non-members of the approver group and rejections without reason (approvalState "refused" + decisionRefusal, loop back to the task), else applies the decision.'],
   'approval.decide': ['Record decision', 'Approve, reject (reason required) or hold a request, with four-eyes; the certificate object is Rejected on rejection.'],
   'approval.notify-requester': ['Email the requester', 'Tells the requester that the request was approved or rejected (with the reason).'],
   'cards.check-deactivate': ['Check card for deactivation', 'The card must be active; reads the admin option "approval step".'],
@@ -112,15 +113,13 @@ const approveTaskTemplate = {
   name: 'Workplace PKI: Approve request (user task)',
   id: 'io.workplace-pki.user-task.approve-request',
   version: 1,
-  description: 'The certificate agents\' decision with four-eyes and a required reason for rejection, enforced by its task listeners.',
+  description: 'The certificate agents\' decision (form approve-request). Follow it with the "Check decision" task, which enforces four-eyes, the approver group and the reason for rejection on every engine.',
   appliesTo: ['bpmn:Task', 'bpmn:UserTask'],
   elementType: { value: 'bpmn:UserTask' },
   properties: [
     { type: 'Hidden', value: '', binding: { type: 'zeebe:userTask' } },
     { type: 'Hidden', value: 'approve-request', binding: { type: 'zeebe:formDefinition', property: 'formId' } },
-    { label: 'Candidate groups', type: 'String', value: '=approverGroup', feel: 'optional', binding: { type: 'zeebe:assignmentDefinition', property: 'candidateGroups' } },
-    { type: 'Hidden', value: 'approval.review-assignment', binding: { type: 'zeebe:taskListener', property: 'type', eventType: 'assigning' } },
-    { type: 'Hidden', value: 'approval.review-completion', binding: { type: 'zeebe:taskListener', property: 'type', eventType: 'completing' } },
+    { label: 'Candidate groups', type: 'String', value: '=[approverGroup]', feel: 'optional', binding: { type: 'zeebe:assignmentDefinition', property: 'candidateGroups' } },
   ],
 };
 

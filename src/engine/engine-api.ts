@@ -182,6 +182,19 @@ function createEngineApi86(e: EngineEndpoints, caps: EngineCapabilities): Engine
     return s;
   };
 
+  /**
+   * Tasklist answers 404 for a task it has not imported yet, though the engine created it (and
+   * the REST v2 search may already show it): retry for a few seconds before believing it.
+   */
+  async function tasklistCall(user: Credentials, path: string, body: unknown): Promise<RestResponse> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const r = await tasklistAs(user).call('PATCH', path, body);
+      if (r.status !== 404 || Date.now() > deadline) return r;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  }
+
   async function operateSearch<T>(path: string, filter: Record<string, unknown>): Promise<T[]> {
     const r = await operate.call<{ items?: T[] }>('POST', path, { filter, size: 1000 });
     if (!r.ok) throw new Error(`Operate POST ${path} → ${r.status} ${r.text.slice(0, 300)}`);
@@ -200,11 +213,11 @@ function createEngineApi86(e: EngineEndpoints, caps: EngineCapabilities): Engine
           response: { status: 400, ok: false, body: undefined, text: '' },
         };
       }
-      return outcome(await tasklistAs(user).call('PATCH', `/v1/tasks/${encodeURIComponent(userTaskKey)}/assign`, { allowOverrideAssignment: false }));
+      return outcome(await tasklistCall(user, `/v1/tasks/${encodeURIComponent(userTaskKey)}/assign`, { allowOverrideAssignment: false }));
     },
     async completeUserTaskAs(user, userTaskKey, variables) {
       const body = { variables: Object.entries(variables).map(([name, value]) => ({ name, value: JSON.stringify(value) })) };
-      return outcome(await tasklistAs(user).call('PATCH', `/v1/tasks/${encodeURIComponent(userTaskKey)}/complete`, body));
+      return outcome(await tasklistCall(user, `/v1/tasks/${encodeURIComponent(userTaskKey)}/complete`, body));
     },
     async searchProcessInstances(filter) {
       const items = await operateSearch<Record<string, unknown>>('/v1/process-instances/search', {

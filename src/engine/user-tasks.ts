@@ -79,3 +79,15 @@ export async function waitForVariables(api: EngineApi, processInstanceKey: strin
     options,
   );
 }
+
+/** Every variable of a process instance and of all instances it called (the secret scan reads these). */
+export async function instanceTreeVariables(api: EngineApi, processInstanceKey: string): Promise<Array<{ processInstanceKey: string; name: string; value: string }>> {
+  const out: Array<{ processInstanceKey: string; name: string; value: string }> = [];
+  const queue = [processInstanceKey];
+  while (queue.length > 0) {
+    const key = queue.shift()!;
+    for (const v of await api.variables(key)) out.push({ processInstanceKey: key, name: v.name, value: v.value });
+    for (const child of await api.searchProcessInstances({ parentProcessInstanceKey: key })) queue.push(child.processInstanceKey);
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { createRequest, transitionRequest } from '../../../src/store/requests';
 import { auditHistory } from '../../../src/store/audit';
 import { waitForUserTask, processInstanceVariables } from '../../../src/engine/user-tasks';
 import { testApi, type TestApi } from '../../support/api';
-import { appEngineOrSkip } from '../../support/app-engine';
+import { appEngine } from '../../support/app-engine';
 import type { TestEngine } from '../../support/engine';
 import { testCa } from '../ca/support';
 import { aCard, aProfile, actor } from '../store/fixtures';
@@ -29,7 +29,7 @@ describe('API: signed in with the Camunda users (engine)', function () {
   const tag = `api${Date.now().toString(36)}`;
 
   before(async function () {
-    engine = await appEngineOrSkip(this);
+    engine = await appEngine(this);
     api = await testApi();
     pool = (await testCa()).db.pool;
     for (let i = 0; i < 3; i++) await createAsset(pool, { name: `${tag}-${i}` }, actor);
@@ -93,8 +93,8 @@ describe('API: signed in with the Camunda users (engine)', function () {
       const card = await aCard(pool);
       const started = await call('POST', `/api/cards/${card.id}/use-cases/CardsProcDeactivate`);
       expect(started.status).to.equal(201);
-      await waitForUserTask(engine.clients.rest, { processInstanceKey: started.body.processInstanceKey, state: 'CREATED' });
-      expect((await processInstanceVariables(engine.clients.rest, started.body.processInstanceKey)).approvalStep).to.equal(true);
+      await waitForUserTask(engine.api, { processInstanceKey: started.body.processInstanceKey, state: 'CREATED' });
+      expect((await processInstanceVariables(engine.api, started.body.processInstanceKey)).approvalStep).to.equal(true);
     } finally {
       await call('PUT', '/api/admin/options/CardsProcDeactivate', 'demo', { approvalStep: false });
     }

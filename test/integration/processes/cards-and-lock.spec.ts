@@ -10,11 +10,11 @@ import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { toCaProfile } from '../../../src/ca/store-profile';
 import { demoUser } from '../../../src/engine/identity';
-import { assignUserTaskAs, completeUserTaskAs, pollUntil, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
+import { pollUntil, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
 import { addCardRelation, getCard, setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
 import { createCertificate, getCertificate, transitionCertificate } from '../../../src/store/certificates';
 import { updateOptions } from '../../../src/store/options';
-import { appEngineOrSkip } from '../../support/app-engine';
+import { appEngine } from '../../support/app-engine';
 import type { TestEngine } from '../../support/engine';
 import { testSmtp } from '../../support/smtp';
 import { openssl, testCa, tmpFile } from '../ca/support';
@@ -27,7 +27,7 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
   let ca: BuiltinCa;
 
   before(async function () {
-    engine = await appEngineOrSkip(this);
+    engine = await appEngine(this);
     ({ ca } = await testCa());
     pool = (await testCa()).db.pool;
   });
@@ -36,10 +36,10 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
   const start = async (processId: string, variables: Record<string, unknown>) =>
     String((await engine.clients.rest.createProcessInstance({ processDefinitionId: processId, variables: { requester: 'operator', requesterEmail: 'operator@example.test', ...variables } })).processInstanceKey);
   async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
-    const task = await waitForUserTask(engine.clients.rest, { processInstanceKey, state: 'CREATED', elementId });
-    expect((await assignUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, user)).ok).to.equal(true);
-    const done = await completeUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, variables);
-    expect(done.ok, JSON.stringify(done.problem)).to.equal(true);
+    const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId });
+    expect((await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user)).ok).to.equal(true);
+    const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
+    expect(done.ok, String(done.detail)).to.equal(true);
   }
   const crl = async () => (await openssl(['crl', '-in', tmpFile('crl.pem', (await ca.currentCrl()).pem), '-noout', '-text'])).out.toUpperCase().replace(/[^0-9A-Z\n ]/g, '');
 
@@ -59,7 +59,7 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     const mailsBefore = smtp.inbox.length;
     const pik = await start('CardsProcDeactivate', { cardId: card.id });
     await complete(pik, 'Task_ConfirmDeactivate', 'operator', { nextAction: 'next' });
-    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     expect((await getCard(pool, card.id)).state).to.equal('inactive');
     expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
     expect(await crl()).to.contain(cert.serial!.toUpperCase()).and.contain('CERTIFICATE HOLD');
@@ -74,11 +74,11 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
       await complete(pik, 'Task_ConfirmDeactivate', 'operator', { nextAction: 'next' });
       expect((await getCard(pool, card.id)).state).to.equal('active');
       const approvalKey = await pollUntil('the approval sub-process', async () => {
-        const found = await engine.clients.rest.searchProcessInstances({ filter: { parentProcessInstanceKey: pik, processDefinitionId: 'AssetsProcApproval' } });
-        return found.items[0] ? String(found.items[0].processInstanceKey) : undefined;
+        const found = (await engine.api.searchProcessInstances({ parentProcessInstanceKey: pik })).filter((p) => p.processDefinitionId === 'AssetsProcApproval');
+        return found[0]?.processInstanceKey;
       });
       await complete(approvalKey, 'Task_ApproveRequest', 'agent2', { decision: 'approve' });
-      await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+      await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
       expect((await getCard(pool, card.id)).state).to.equal('inactive');
     } finally {
       await updateOptions(pool, 'CardsProcDeactivate', { approvalStep: false }, 'demo');
@@ -89,7 +89,7 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     const { card, cert } = await aCardWithCertificate();
     const pik = await start('CardsProcDeactivate', { cardId: card.id });
     await complete(pik, 'Task_ConfirmDeactivate', 'operator', { nextAction: 'cancel' });
-    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     expect((await getCard(pool, card.id)).state).to.equal('active');
     expect((await getCertificate(pool, cert.id)).state).to.equal('Valid');
   });
@@ -103,7 +103,7 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     try {
       const pik = await start('VirtualSmartCardProcReactivate', { cardId: card.id });
       await complete(pik, 'Task_ConfirmReactivate', 'operator', { nextAction: 'next' });
-      await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+      await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     } finally {
       await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
     }
@@ -117,7 +117,7 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     const { cert } = await aCardWithCertificate();
     const pik = await start('AssetsProcLockCertificate', { certificateId: cert.id });
     await complete(pik, 'Task_ChooseLock', 'operator', { nextAction: 'next', lockReason: 'Key compromised' });
-    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     expect((await getCertificate(pool, cert.id)).state).to.equal('Key compromised');
     expect(await crl()).to.contain(cert.serial!.toUpperCase()).and.contain('KEY COMPROMISE');
   });

@@ -9,11 +9,11 @@ import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import type { MasterKey } from '../../../src/ca/master-key';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { demoUser } from '../../../src/engine/identity';
-import { assignUserTaskAs, completeUserTaskAs, pollUntil, processInstanceVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
+import { instanceTreeVariables, pollUntil, processInstanceVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
 import { createAsset } from '../../../src/store/assets';
 import { getCertificate } from '../../../src/store/certificates';
 import { consumeSecretLink } from '../../../src/store/secret-links';
-import { appEngineOrSkip } from '../../support/app-engine';
+import { appEngine } from '../../support/app-engine';
 import type { TestEngine } from '../../support/engine';
 import { openssl, testCa, tmpFile, verifyWithChain } from '../ca/support';
 import { aProfile, actor } from '../store/fixtures';
@@ -28,7 +28,7 @@ describe('processes: enroll profile (engine)', function () {
   const secrets: string[] = [];
 
   before(async function () {
-    engine = await appEngineOrSkip(this);
+    engine = await appEngine(this);
     const t = await testCa();
     ({ ca } = t);
     sealer = t.masterKey;
@@ -37,16 +37,16 @@ describe('processes: enroll profile (engine)', function () {
 
   const creds = (u: string) => ({ username: u, password: demoUser(u).password });
   async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
-    const task = await waitForUserTask(engine.clients.rest, { processInstanceKey, state: 'CREATED', elementId });
-    expect((await assignUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, user)).ok).to.equal(true);
-    const done = await completeUserTaskAs(engine.restAddress, creds(user), task.userTaskKey, variables);
-    expect(done.ok, JSON.stringify(done.problem)).to.equal(true);
+    const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId });
+    expect((await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user)).ok).to.equal(true);
+    const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
+    expect(done.ok, String(done.detail)).to.equal(true);
   }
   /** The sub-process instance of a protocol, once it runs. */
   async function child(parent: string, processId: string): Promise<string> {
     return pollUntil(`${processId} under ${parent}`, async () => {
-      const r = await engine.clients.rest.searchProcessInstances({ filter: { parentProcessInstanceKey: parent, processDefinitionId: processId } });
-      return r.items[0] ? String(r.items[0].processInstanceKey) : undefined;
+      const r = (await engine.api.searchProcessInstances({ parentProcessInstanceKey: parent })).filter((p) => p.processDefinitionId === processId);
+      return r[0]?.processInstanceKey;
     });
   }
   async function enroll(variables: Record<string, unknown>) {
@@ -60,7 +60,8 @@ describe('processes: enroll profile (engine)', function () {
   after(async function () {
     if (!engine) return;
     for (const key of finished) {
-      const vars = JSON.stringify(await processInstanceVariables(engine.clients.rest, key));
+      // Every variable of the instance and of every instance it called, as the engine stores them.
+      const vars = JSON.stringify(await instanceTreeVariables(engine.api, key));
       for (const s of secrets) expect(vars, `instance ${key} holds a secret`).to.not.contain(s);
       expect(vars).to.not.contain('PRIVATE KEY');
     }
@@ -75,13 +76,13 @@ describe('processes: enroll profile (engine)', function () {
     const csr = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
     await complete(sub, 'Task_UploadCsr', 'operator', { csr, nextAction: 'next' });
     // Refused: back on the upload form with the reason.
-    await waitForUserTask(engine.clients.rest, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_UploadCsr' });
-    expect(String((await processInstanceVariables(engine.clients.rest, sub)).refusal)).to.contain('p10.example.net');
+    await waitForUserTask(engine.api, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_UploadCsr' });
+    expect(String((await processInstanceVariables(engine.api, sub)).refusal)).to.contain('p10.example.net');
     const good = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'p10.corp.example.com', dnsNames: ['p10.corp.example.com'] });
     await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${good.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
     await complete(sub, 'Task_EditRequest', 'operator', { commonName: 'p10.corp.example.com', dnsNames: 'p10.corp.example.com, www.corp.example.com', nextAction: 'next' });
     await complete(sub, 'Task_Download', 'operator', {});
-    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     const cert = await getCertificate(pool, await certificateOf(asset.id));
     expect(cert.state).to.equal('Valid');
     expect((await verifyWithChain(cert.pem!, await ca.caCertificates())).code).to.equal(0);
@@ -94,8 +95,8 @@ describe('processes: enroll profile (engine)', function () {
     const pik = await enroll({ profileId: profile.id, assetId: asset.id });
     const sub = await child(pik, 'AssetsSubProcEnrollP12Profile');
     await complete(sub, 'Task_CertificateData', 'operator', { commonName: 'laptop.corp.example.com', nextAction: 'next' });
-    await waitForUserTask(engine.clients.rest, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_Password' });
-    const url = String((await processInstanceVariables(engine.clients.rest, sub)).secretLinkUrl);
+    await waitForUserTask(engine.api, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_Password' });
+    const url = String((await processInstanceVariables(engine.api, sub)).secretLinkUrl);
     const opened = await consumeSecretLink(pool, sealer, url.slice(url.lastIndexOf('/') + 1));
     const password = String(opened.payload.password);
     secrets.push(password);
@@ -103,7 +104,7 @@ describe('processes: enroll profile (engine)', function () {
     expect((await openssl(['pkcs12', '-info', '-noout', '-in', tmpFile('e.p12', p12.pkcs12), '-passin', `pass:${password}`])).code).to.equal(0);
     await complete(sub, 'Task_Password', 'operator', { passwordConfirmed: true });
     await complete(sub, 'Task_ConfirmInstallation', 'operator', { installationConfirmed: true });
-    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     expect((await getCertificate(pool, await certificateOf(asset.id))).state).to.equal('Valid');
   });
 
@@ -113,7 +114,7 @@ describe('processes: enroll profile (engine)', function () {
     const pik = await enroll({ profileId: profile.id, assetId: asset.id });
     const approval = await child(pik, 'AssetsProcApproval');
     await complete(approval, 'Task_ApproveRequest', 'agent2', { decision: 'reject', rejectionReason: 'not needed' });
-    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     expect((await getCertificate(pool, await certificateOf(asset.id))).state).to.equal('Rejected');
   });
 
@@ -123,7 +124,7 @@ describe('processes: enroll profile (engine)', function () {
     const pik = await enroll({ profileId: profile.id, assetId: asset.id });
     const sub = await child(pik, 'AssetsSubProcEnrollSCEPRegistration');
     await complete(sub, 'Task_CertificateData', 'operator', { nextAction: 'cancel' });
-    await waitForProcessInstanceState(engine.clients.rest, pik, 'COMPLETED');
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     const certId = await certificateOf(asset.id);
     expect((await getCertificate(pool, certId)).state).to.equal('Rejected');
     const { rows } = await pool.query('SELECT state, failure_reason FROM requests WHERE certificate_id = $1', [certId]);
