@@ -213,7 +213,13 @@ function createEngineApi86(e: EngineEndpoints, caps: EngineCapabilities): Engine
           response: { status: 400, ok: false, body: undefined, text: '' },
         };
       }
-      return outcome(await tasklistCall(user, `/v1/tasks/${encodeURIComponent(userTaskKey)}/assign`, { allowOverrideAssignment: false }));
+      const r = await tasklistCall(user, `/v1/tasks/${encodeURIComponent(userTaskKey)}/assign`, { allowOverrideAssignment: false });
+      if (r.status === 400 && /already assigned/i.test(r.text)) {
+        // Tasklist refuses to assign again; a task the model already assigned to this person is theirs.
+        const [task] = await searchUserTasksRest(e, caps, { userTaskKey });
+        if (task?.assignee === user.username) return { ok: true, status: 200, response: r };
+      }
+      return outcome(r);
     },
     async completeUserTaskAs(user, userTaskKey, variables) {
       const body = { variables: Object.entries(variables).map(([name, value]) => ({ name, value: JSON.stringify(value) })) };

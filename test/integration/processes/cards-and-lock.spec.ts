@@ -37,7 +37,8 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     String((await engine.clients.rest.createProcessInstance({ processDefinitionId: processId, variables: { requester: 'operator', requesterEmail: 'operator@example.test', ...variables } })).processInstanceKey);
   async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
     const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId });
-    expect((await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user)).ok).to.equal(true);
+    const claimed = await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user);
+    expect(claimed.ok, `${user} could not claim ${elementId}: ${claimed.status} ${claimed.detail}`).to.equal(true);
     const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
     expect(done.ok, String(done.detail)).to.equal(true);
   }

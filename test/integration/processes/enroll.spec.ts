@@ -38,7 +38,8 @@ describe('processes: enroll profile (engine)', function () {
   const creds = (u: string) => ({ username: u, password: demoUser(u).password });
   async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
     const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId });
-    expect((await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user)).ok).to.equal(true);
+    const claimed = await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user);
+    expect(claimed.ok, `${user} could not claim ${elementId}: ${claimed.status} ${claimed.detail}`).to.equal(true);
     const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
     expect(done.ok, String(done.detail)).to.equal(true);
   }
