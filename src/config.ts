@@ -20,6 +20,20 @@ const optionalUrl = z
   .optional();
 
 const port = z.coerce.number().int().min(0).max(65535);
+const millis = (max: number) => z.coerce.number().int().min(0).max(max);
+
+/**
+ * Defaults of the database settings below; `createPool` (src/store/db.ts) falls back to them.
+ * Every wait on the database is bounded (issue 17.1): a pool that cannot hand out a connection
+ * fails the caller instead of queueing it for good, and the server ends statements and open
+ * transactions that outlive any legitimate use here.
+ */
+export const DATABASE_DEFAULTS = Object.freeze({
+  poolSize: 10,
+  connectionTimeoutMs: 10_000,
+  statementTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 30_000,
+});
 
 const schema = z.object({
   /** Folder for local state: embedded PostgreSQL data, captured mail, the engine's log. Default `<project>/data`. */
@@ -33,7 +47,24 @@ const schema = z.object({
   /** Port of the embedded PostgreSQL (used only when DATABASE_URL is unset). Default 54329. */
   EMBEDDED_PG_PORT: port.default(54329),
   /** Size of the application's connection pool. Default 10. */
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(DATABASE_DEFAULTS.poolSize),
+  /**
+   * How long an operation waits for a free connection of its pool before it fails (a request
+   * answers 500, a job fails and is retried). Default 10000 ms.
+   */
+  DATABASE_CONNECTION_TIMEOUT_MS: millis(600_000).min(100).default(DATABASE_DEFAULTS.connectionTimeoutMs),
+  /**
+   * PostgreSQL's `statement_timeout`, set on every connection: a statement running longer is
+   * cancelled and its work fails. Migrations run without it. Default 30000 ms; 0 turns it off.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: millis(3_600_000).default(DATABASE_DEFAULTS.statementTimeoutMs),
+  /**
+   * PostgreSQL's `idle_in_transaction_session_timeout`, set on every connection: the server ends
+   * a session that holds a transaction open without running a statement for longer, so a stuck
+   * caller cannot keep locks and a connection for good (its work fails and is retried).
+   * Default 30000 ms; 0 turns it off.
+   */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: millis(3_600_000).default(DATABASE_DEFAULTS.idleInTransactionTimeoutMs),
 
   /**
    * SMTP server, e.g. `smtp://user:pass@mail.example.com:587`.
@@ -119,7 +150,14 @@ export type RawConfig = z.infer<typeof schema>;
 
 export interface Config {
   dataDir: string;
-  database: { url?: string; embeddedPort: number; poolSize: number };
+  database: {
+    url?: string;
+    embeddedPort: number;
+    poolSize: number;
+    connectionTimeoutMs: number;
+    statementTimeoutMs: number;
+    idleInTransactionTimeoutMs: number;
+  };
   mail: { smtpUrl?: string; from: string; captureDir: string };
   api: { port: number; publicUrl: string };
   camunda: {
@@ -166,7 +204,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const local86 = startLocalEngine && c.CAMUNDA_VERSION.startsWith('8.6.');
   return Object.freeze({
     dataDir: c.DATA_DIR,
-    database: { url: c.DATABASE_URL, embeddedPort: c.EMBEDDED_PG_PORT, poolSize: c.DATABASE_POOL_SIZE },
+    database: {
+      url: c.DATABASE_URL,
+      embeddedPort: c.EMBEDDED_PG_PORT,
+      poolSize: c.DATABASE_POOL_SIZE,
+      connectionTimeoutMs: c.DATABASE_CONNECTION_TIMEOUT_MS,
+      statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: c.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     mail: { smtpUrl: c.SMTP_URL, from: c.MAIL_FROM, captureDir: path.join(c.DATA_DIR, 'mail') },
     api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') },
     camunda: {

@@ -26,7 +26,13 @@ export async function openDatabase(config: Config, log: (line: string) => void =
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort, log });
   const url = config.database.url ?? embedded!.url;
-  const pool = createPool({ connectionString: url, max: config.database.poolSize });
+  const pool = createPool({
+    connectionString: url,
+    max: config.database.poolSize,
+    connectionTimeoutMs: config.database.connectionTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
+  });
   try {
     const applied = await migrate(pool);
     if (applied.length) log(`[db] applied migrations: ${applied.join(', ')}`);

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { withTransaction } from './db';
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
@@ -32,11 +31,17 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     }));
 }
 
-/** Applies pending migrations; returns the names of those applied now. */
+/**
+ * Applies pending migrations; returns the names of those applied now. Everything runs on one
+ * connection (the lock's), so migrating never waits for a second one from the pool, and
+ * without the pool's statement timeout: a migration may rightly take longer.
+ */
 export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
   const migrations = listMigrations(dir);
   const lock = await pool.connect();
+  let broken: Error | undefined;
   try {
+    await lock.query('SET statement_timeout = 0');
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     await lock.query(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -50,15 +55,24 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
     const applied: string[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;
-      await withTransaction(pool, async (tx) => {
-        await tx.query(m.sql);
-        await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-      });
+      await lock.query('BEGIN');
+      try {
+        await lock.query(m.sql);
+        await lock.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await lock.query('COMMIT');
+      } catch (err) {
+        await lock.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
       applied.push(m.name);
     }
     return applied;
   } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
-    lock.release();
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch((err: Error) => {
+      broken = err;
+    });
+    // The connection goes back with the pool's settings (RESET returns to the session's defaults).
+    if (!broken) await lock.query('RESET statement_timeout').catch((err: Error) => (broken = err));
+    lock.release(broken);
   }
 }
