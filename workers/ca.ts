@@ -81,8 +81,10 @@ export function createCaHandlers({ pool, ca }: CaWorkerDeps) {
         }
         if (lockReason === cert.state) return lockReason; // already on hold: nothing to do
         const key = `${job.key}:${lockReason}`;
-        if (lockReason === 'Certificate hold') await ca.hold({ idempotencyKey: key, serialNumber: cert.serial });
-        else await ca.revoke({ idempotencyKey: key, serialNumber: cert.serial, reason: CRL_REASON_OF[lockReason] });
+        // At the CA in the same transaction: the CA's change commits with the store's, or neither does.
+        const atCa = ca.within(tx);
+        if (lockReason === 'Certificate hold') await atCa.hold({ idempotencyKey: key, serialNumber: cert.serial });
+        else await atCa.revoke({ idempotencyKey: key, serialNumber: cert.serial, reason: CRL_REASON_OF[lockReason] });
         await transitionCertificate(tx, id, lockReason, { actor: operator, processInstanceKey: job.processInstanceKey, reason: lockReason });
         return lockReason;
       });

@@ -73,9 +73,10 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
           throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is '${card.state}': only an active card can be deactivated`);
         }
         const valid = (await certificatesByCard(tx, cardId)).filter((c) => c.state === 'Valid');
-        // The CA first: its calls are idempotent by key, so a retry after a later failure is harmless.
+        // At the CA in the same transaction: its holds commit with the store's changes, or none does.
+        const atCa = ca.within(tx);
         for (const cert of valid) {
-          if (cert.serial) await ca.hold({ idempotencyKey: `${job.key}:hold:${cert.serial}`, serialNumber: cert.serial });
+          if (cert.serial) await atCa.hold({ idempotencyKey: `${job.key}:hold:${cert.serial}`, serialNumber: cert.serial });
         }
         for (const cert of valid) await transitionCertificate(tx, cert.id, 'Certificate hold', ctx);
         const active = (await cardRelations(tx, cardId)).filter((r) => r.state === 'active');
@@ -126,7 +127,8 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
           throw new BpmnError('STATE_CONFLICT', `virtual smart card ${card.serialNumber} is '${card.state}': only an inactive one can be reactivated`);
         }
         const held = (await certificatesByCard(tx, cardId)).filter((c) => c.state === 'Certificate hold' && c.serial);
-        for (const cert of held) await ca.release({ idempotencyKey: `${job.key}:release:${cert.serial}`, serialNumber: cert.serial! });
+        const atCa = ca.within(tx);
+        for (const cert of held) await atCa.release({ idempotencyKey: `${job.key}:release:${cert.serial}`, serialNumber: cert.serial! });
         for (const rel of await cardRelations(tx, cardId)) {
           if (rel.state === 'inactive' && rel.relatedType !== 'certificate') await transitionCardRelation(tx, rel.id, 'active', ctx);
         }

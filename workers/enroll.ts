@@ -180,7 +180,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
         const { cert, profile, asset } = await profileAndAsset(tx, v.certificateId);
         const edits = { ...(v.commonName ? { commonName: v.commonName } : {}), ...(v.dnsNames.length ? { dnsNames: v.dnsNames } : {}) };
         const issued = await caCall(() =>
-          ca.issueFromCsr({ idempotencyKey: `${job.key}:p10`, csr: v.csr, profile: toCaProfile(profile, subjectValues(asset, v.commonName ?? undefined)), edits }),
+          ca.within(tx).issueFromCsr({ idempotencyKey: `${job.key}:p10`, csr: v.csr, profile: toCaProfile(profile, subjectValues(asset, v.commonName ?? undefined)), edits }),
         );
         await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(issued));
         await completeRequest(tx, v.requestId, ctx);
@@ -207,10 +207,11 @@ export function createEnrollHandlers(deps: EnrollDeps) {
       const { result } = await applyOnce(pool, `${job.key}:p12`, 'enroll.p12.generate', async (tx) => {
         const { cert, profile, asset } = await profileAndAsset(tx, v.certificateId);
         const generated = await caCall(() =>
-          ca.generateKeyPair({ idempotencyKey: `${job.key}:p12`, profile: toCaProfile(profile, subjectValues(asset, v.commonName)), commonName: v.commonName, dnsNames: v.dnsNames }),
+          ca.within(tx).generateKeyPair({ idempotencyKey: `${job.key}:p12`, profile: toCaProfile(profile, subjectValues(asset, v.commonName)), commonName: v.commonName, dnsNames: v.dnsNames }),
         );
         if (!generated.password) {
-          // The CA gave the password out once, to an attempt whose transaction did not commit: it is gone.
+          // The CA's record commits with this effect, so a replay without the password means the
+          // key was generated outside this job's effect: it cannot be shown again.
           throw new Error(`the PKCS#12 password of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
         }
         await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(generated));
@@ -227,8 +228,8 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     input: z.object({ certificateId: id, requestId: id, dnsNames: dnsList, operator: z.string().min(1) }),
     output: z.object({ registrationId: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
     async handle(v, job) {
-      return register(v, job, 'acme-eab', async (profile: CertificateProfile, assetRef: string) => {
-        const r = await ca.registerAcme({ idempotencyKey: `${job.key}:acme`, assetRef, profile: toCaProfile(profile), dnsNames: v.dnsNames });
+      return register(v, job, 'acme-eab', async (atCa: CaConnector, profile: CertificateProfile, assetRef: string) => {
+        const r = await atCa.registerAcme({ idempotencyKey: `${job.key}:acme`, assetRef, profile: toCaProfile(profile), dnsNames: v.dnsNames });
         return { registrationId: r.registrationId, secret: r.hmacKey ? { keyId: r.keyId, hmacKey: r.hmacKey } : undefined, dnsNames: v.dnsNames };
       });
     },
@@ -240,8 +241,8 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     input: z.object({ certificateId: id, requestId: id, commonName: z.string().min(1, 'enter the common name'), dnsNames: dnsList, operator: z.string().min(1) }),
     output: z.object({ registrationId: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
     async handle(v, job) {
-      return register(v, job, 'scep-challenge', async (profile: CertificateProfile, assetRef: string) => {
-        const r = await ca.registerScep({ idempotencyKey: `${job.key}:scep`, assetRef, profile: toCaProfile(profile), commonName: v.commonName, dnsNames: v.dnsNames });
+      return register(v, job, 'scep-challenge', async (atCa: CaConnector, profile: CertificateProfile, assetRef: string) => {
+        const r = await atCa.registerScep({ idempotencyKey: `${job.key}:scep`, assetRef, profile: toCaProfile(profile), commonName: v.commonName, dnsNames: v.dnsNames });
         return { registrationId: r.registrationId, secret: r.challengePassword ? { challengePassword: r.challengePassword } : undefined, dnsNames: v.dnsNames, commonName: v.commonName };
       });
     },
@@ -252,12 +253,12 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     v: { certificateId: number; requestId: number; operator: string },
     job: JobInfo,
     kind: SecretKind,
-    atCa: (profile: CertificateProfile, assetRef: string) => Promise<{ registrationId: string; secret?: Record<string, string>; dnsNames: string[]; commonName?: string }>,
+    atCa: (ca: CaConnector, profile: CertificateProfile, assetRef: string) => Promise<{ registrationId: string; secret?: Record<string, string>; dnsNames: string[]; commonName?: string }>,
   ) {
     const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
     const { result } = await applyOnce(pool, `${job.key}:register`, `enroll.${kind}`, async (tx) => {
       const { cert, profile } = await profileAndAsset(tx, v.certificateId);
-      const r = await caCall(() => atCa(profile, cert.assetId ? `asset:${cert.assetId}` : `certificate:${cert.id}`));
+      const r = await caCall(() => atCa(ca.within(tx), profile, cert.assetId ? `asset:${cert.assetId}` : `certificate:${cert.id}`));
       if (!r.secret) throw new Error(`the ${kind} secret of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
       await transitionCertificate(tx, cert.id, 'Registered', ctx, {
         dnsNames: r.dnsNames,

@@ -63,12 +63,13 @@ export function downloadRoutes({ pool, ca, sealer }: DownloadRouteDeps): Router 
 
   r.get('/secrets/:token', async (req, res) => {
     noStore(res);
-    // The link is used up only if the secret behind it is really handed out.
+    // The link is used up only if the secret behind it is really handed out: one transaction,
+    // which the CA joins (a second connection while holding this one could deadlock the pool).
     const shown = await withTransaction(pool, async (tx) => {
       const opened = await consumeSecretLink(tx, sealer, String(req.params.token));
       if (opened.kind !== 'pkcs12') return { opened };
       try {
-        return { opened, p12: await ca.downloadPkcs12(String(opened.payload.pkcs12Id)) };
+        return { opened, p12: await ca.within(tx).downloadPkcs12(String(opened.payload.pkcs12Id)) };
       } catch (err) {
         if (isCaError(err)) throw new GoneError(`the PKCS#12 file is no longer available: ${err.message}`);
         throw err;

@@ -4,7 +4,7 @@
  * sealed with the master key, because the ACME server needs it back to check the binding.
  */
 import crypto from 'node:crypto';
-import { withTransaction } from '../store/db';
+import { atomically } from '../store/db';
 import type { AcmeRegistration, AcmeRegistrationRequest, DeregistrationRequest, DeregistrationResult } from './connector';
 import type { CaContext } from './context';
 import { CaError, CaErrorCode } from './errors';
@@ -28,7 +28,7 @@ export async function registerAcme(ctx: CaContext, request: AcmeRegistrationRequ
   checkProfile(request.profile);
   const fp = fingerprint({ op: 'acme', assetRef: request.assetRef, profile: request.profile, dnsNames: request.dnsNames });
   const find = async (): Promise<BindingRow | undefined> => {
-    const row = (await ctx.pool.query<BindingRow>('SELECT id, request_fingerprint, key_id, dns_names, state FROM ca_acme_bindings WHERE idempotency_key = $1', [request.idempotencyKey])).rows[0];
+    const row = (await ctx.db.query<BindingRow>('SELECT id, request_fingerprint, key_id, dns_names, state FROM ca_acme_bindings WHERE idempotency_key = $1', [request.idempotencyKey])).rows[0];
     if (row) assertSameRequest(row.request_fingerprint, fp, request.idempotencyKey);
     return row;
   };
@@ -43,7 +43,7 @@ export async function registerAcme(ctx: CaContext, request: AcmeRegistrationRequ
   const id = crypto.randomUUID();
   const keyId = crypto.randomBytes(16).toString('base64url');
   const hmacKey = crypto.randomBytes(32);
-  const { rowCount } = await ctx.pool.query(
+  const { rowCount } = await ctx.db.query(
     `INSERT INTO ca_acme_bindings (id, idempotency_key, request_fingerprint, key_id, hmac_key_encrypted, asset_ref, profile_id, dns_names, state)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'Registered') ON CONFLICT (idempotency_key) DO NOTHING`,
     [id, request.idempotencyKey, fp, keyId, ctx.masterKey.seal(hmacKey, hmacContext(keyId)), request.assetRef, request.profile.id, dnsNames],
@@ -63,7 +63,7 @@ export async function lookupAcmeBinding(
   keyId: string,
 ): Promise<{ registrationId: string; assetRef: string; profileId: string; dnsNames: string[]; hmacKey: Buffer } | undefined> {
   const row = (
-    await ctx.pool.query<{ id: string; asset_ref: string; profile_id: string; dns_names: string[]; hmac_key_encrypted: Buffer }>(
+    await ctx.db.query<{ id: string; asset_ref: string; profile_id: string; dns_names: string[]; hmac_key_encrypted: Buffer }>(
       "SELECT id, asset_ref, profile_id, dns_names, hmac_key_encrypted FROM ca_acme_bindings WHERE key_id = $1 AND state = 'Registered'",
       [keyId],
     )
@@ -84,7 +84,7 @@ export async function deregister(
   checkIdempotencyKey(request.idempotencyKey);
   const fp = fingerprint({ op: operation, id: request.registrationId });
   const kind = table === 'ca_acme_bindings' ? 'ACME binding' : 'SCEP registration';
-  return withTransaction(ctx.pool, async (tx) => {
+  return atomically(ctx.db, async (tx) => {
     await lockKey(tx, request.idempotencyKey);
     const earlier = await storedOperation<DeregistrationResult>(tx, request.idempotencyKey, operation, fp);
     if (earlier) return { ...earlier, replayed: true };

@@ -5,6 +5,7 @@
  * `createBuiltinCa` is called once, by the composition root; nothing else constructs a CA.
  */
 import type { Pool } from 'pg';
+import type { Queryable } from '../store/db';
 import * as acme from './acme';
 import { loadOrCreateAuthorities, type AuthorityKeySpec } from './authorities';
 import * as status from './certificate-status';
@@ -60,6 +61,15 @@ export class BuiltinCa implements CaConnector {
   currentCrl: CaConnector['currentCrl'] = () => currentCrl(this.ctx);
   caCertificates: CaConnector['caCertificates'] = async () => ({ issuing: this.ctx.issuing.certificatePem, root: this.ctx.root.certificatePem });
 
+  /**
+   * This CA inside the caller's transaction: its statements run on `tx`, so what it records
+   * commits or rolls back with the caller's work, and it never asks the pool for a second
+   * connection while the caller holds one (issue 17.1). Issuances through it are not batched.
+   */
+  within(tx: Queryable): BuiltinCa {
+    return new BuiltinCa({ ...this.ctx, db: tx, batch: undefined });
+  }
+
   /** For the ACME server: the binding of an EAB key id (with its HMAC key), if registered. */
   lookupAcmeBinding(keyId: string): ReturnType<typeof acme.lookupAcmeBinding> {
     return acme.lookupAcmeBinding(this.ctx, keyId);
@@ -85,7 +95,7 @@ export async function createBuiltinCa(options: BuiltinCaOptions): Promise<Builti
   });
   if (created) options.log?.(`[ca] created the built-in CA "${options.name} Root CA" and "${options.name} Issuing CA"`);
   return new BuiltinCa({
-    pool: options.pool,
+    db: options.pool,
     masterKey: options.masterKey,
     root,
     issuing,

@@ -2,7 +2,7 @@
  * Revoke, hold and release: status changes of issued certificates, each in one transaction
  * with its idempotency record and the revision the CRL watches.
  */
-import { withTransaction, type Queryable } from '../store/db';
+import { atomically, type Queryable } from '../store/db';
 import type { CertificateStatusResult, RevokeRequest, StatusChangeRequest } from './connector';
 import type { CaContext } from './context';
 import { CaError, CaErrorCode } from './errors';
@@ -74,7 +74,7 @@ async function change(ctx: CaContext, op: Operation, request: StatusChangeReques
   checkIdempotencyKey(request.idempotencyKey);
   const serial = normalizeSerial(request.serialNumber);
   const fp = fingerprint({ op, serial, reason });
-  return withTransaction(ctx.pool, async (tx) => {
+  return atomically(ctx.db, async (tx) => {
     await lockKey(tx, request.idempotencyKey);
     const earlier = await storedOperation<StatusRow>(tx, request.idempotencyKey, op, fp);
     if (earlier) return toResult(earlier, true);
@@ -108,5 +108,5 @@ export async function release(ctx: CaContext, request: StatusChangeRequest): Pro
 
 /** The current status of a certificate. */
 export async function status(ctx: CaContext, serialNumber: string): Promise<CertificateStatusResult> {
-  return toResult(await load(ctx.pool, normalizeSerial(serialNumber), false), false);
+  return toResult(await load(ctx.db, normalizeSerial(serialNumber), false), false);
 }

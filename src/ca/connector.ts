@@ -10,6 +10,7 @@
  *
  * Business refusals are thrown as `CaError` (see errors.ts); anything else is a technical failure.
  */
+import type { Queryable } from '../store/db';
 import type { CaProfile } from './profile';
 import type { RequestEdits } from './request-policy';
 import type { CertificateStatus, RevocationReason } from './revocation';
@@ -190,4 +191,13 @@ export interface CaConnector {
   currentCrl(): Promise<CurrentCrl>;
   /** The CA certificates (issuing, root), PEM. */
   caCertificates(): Promise<{ issuing: string; root: string }>;
+  /**
+   * The same CA working inside the caller's database transaction `tx`. A caller that holds a
+   * transaction calls the CA through this, never directly: the built-in CA keeps its state in
+   * the same database, and asking the pool for a second connection while holding one deadlocks
+   * the pool under load (issue 17.1). What the CA records then commits or rolls back with the
+   * caller's work — a certificate or a PKCS#12 exists only if the store's record of it does.
+   * A CA that keeps no state in this database returns itself.
+   */
+  within(tx: Queryable): CaConnector;
 }

@@ -1,12 +1,16 @@
 /** What the parts of the built-in CA share: database, master key, CA keys, settings, clock. */
-import type { Pool } from 'pg';
+import type { Queryable } from '../store/db';
 import type { Authority } from './authorities';
 import type { MasterKey } from './master-key';
 import type { Pkcs12Options } from './pkcs12';
 import type { createIssuanceBatchers } from './issuance';
 
 export interface CaContext {
-  pool: Pool;
+  /**
+   * Where the CA keeps its state: the pool, or — in a view made by `BuiltinCa.within` — the
+   * caller's transaction, which the CA's statements then join (it takes no connection of its own).
+   */
+  db: Queryable;
   masterKey: MasterKey;
   root: Authority;
   issuing: Authority;
@@ -22,6 +26,6 @@ export interface CaContext {
   backdateMs: number;
   pkcs12: Pkcs12Options;
   now: () => Date;
-  /** Batched statements of the issuance hot path. */
-  batch: ReturnType<typeof createIssuanceBatchers>;
+  /** Batched statements of the issuance hot path; only on the pool (a transaction serves one caller). */
+  batch?: ReturnType<typeof createIssuanceBatchers>;
 }

@@ -2,7 +2,7 @@
  * Serves the current CRL: the newest stored one while no certificate status changed and it is
  * younger than half its validity; otherwise a new one with the next CRL number.
  */
-import { withTransaction } from '../store/db';
+import { atomically } from '../store/db';
 import type { CurrentCrl } from './connector';
 import type { CaContext } from './context';
 import { buildCrl, type RevokedEntry } from './crl';
@@ -34,11 +34,11 @@ function fresh(ctx: CaContext, row: CrlRow | undefined, revision: string): boole
 /** The current CRL, signed by the issuing CA. */
 export async function currentCrl(ctx: CaContext): Promise<CurrentCrl> {
   // Fast path without locks: most calls are served from the stored CRL.
-  const revision = (await ctx.pool.query<{ r: string }>("SELECT revocation_revision AS r FROM ca_authorities WHERE role = 'issuing'")).rows[0]!.r;
-  const latest = (await ctx.pool.query<CrlRow>(LATEST)).rows[0];
+  const revision = (await ctx.db.query<{ r: string }>("SELECT revocation_revision AS r FROM ca_authorities WHERE role = 'issuing'")).rows[0]!.r;
+  const latest = (await ctx.db.query<CrlRow>(LATEST)).rows[0];
   if (fresh(ctx, latest, revision)) return toCurrent(latest!);
 
-  return withTransaction(ctx.pool, async (tx) => {
+  return atomically(ctx.db, async (tx) => {
     // Locking the issuing row orders us with status changes: each one bumps the revision under
     // the same row lock, so the entries read below are exactly those of `locked` revision.
     const locked = (await tx.query<{ r: string }>("SELECT revocation_revision AS r FROM ca_authorities WHERE role = 'issuing' FOR UPDATE")).rows[0]!.r;

@@ -2,7 +2,7 @@
  * P10 and P12 issuance by the built-in CA, and the one-time PKCS#12 download.
  */
 import crypto from 'node:crypto';
-import { withTransaction, type Queryable } from '../store/db';
+import { atomically, type Queryable } from '../store/db';
 import { generateKey } from './authorities';
 import { buildCertificate } from './certificate-builder';
 import type { CsrReview, GeneratedKeyPair, GenerateKeyPairRequest, IssuedCertificate, IssueFromCsrRequest, Pkcs12Download } from './connector';
@@ -150,7 +150,9 @@ export async function issueFromCsr(ctx: CaContext, request: IssueFromCsrRequest)
   checkProfile(request.profile);
   const der = csrToDer(request.csr);
   const fp = fingerprint({ op: 'p10', csr: crypto.createHash('sha256').update(der).digest('hex'), profile: request.profile, edits: request.edits });
-  const earlier = await ctx.batch.lookup(request.idempotencyKey);
+  const earlier = ctx.batch
+    ? await ctx.batch.lookup(request.idempotencyKey)
+    : (await ctx.db.query<CertificateRow>(SELECT_CERTIFICATE, [request.idempotencyKey])).rows[0];
   if (earlier) {
     assertSameRequest(earlier.request_fingerprint, fp, request.idempotencyKey);
     return toIssued(ctx, earlier, true);
@@ -169,9 +171,14 @@ export async function issueFromCsr(ctx: CaContext, request: IssueFromCsrRequest)
     not_after: cert.notAfter,
     certificate_pem: cert.pem,
   };
-  if (await ctx.batch.insert({ ...row, idempotency_key: request.idempotencyKey, origin: 'p10' })) return toIssued(ctx, row, false);
+  const inserted = ctx.batch
+    ? await ctx.batch.insert({ ...row, idempotency_key: request.idempotencyKey, origin: 'p10' })
+    : (await ctx.db.query(INSERT_CERTIFICATE, [
+        row.serial, request.idempotencyKey, fp, 'p10', row.profile_id, row.subject, row.dns_names, row.not_before, row.not_after, row.certificate_pem,
+      ])).rowCount === 1;
+  if (inserted) return toIssued(ctx, row, false);
   // A concurrent delivery of the same job won: its certificate is the one; ours was never published.
-  return toIssued(ctx, (await findByKey(ctx.pool, request.idempotencyKey, fp))!, true);
+  return toIssued(ctx, (await findByKey(ctx.db, request.idempotencyKey, fp))!, true);
 }
 
 /**
@@ -191,7 +198,7 @@ export async function generateKeyPair(ctx: CaContext, request: GenerateKeyPairRe
     pkcs12Id: row.pkcs12_id!,
     pkcs12ExpiresAt: row.pkcs12_expires_at!,
   });
-  const earlier = await findByKey(ctx.pool, request.idempotencyKey, fp);
+  const earlier = await findByKey(ctx.db, request.idempotencyKey, fp);
   if (earlier) return replay(earlier);
 
   const approved = approveNames({ commonName: request.commonName, dnsNames: request.dnsNames ?? [] }, profile);
@@ -222,7 +229,7 @@ export async function generateKeyPair(ctx: CaContext, request: GenerateKeyPairRe
     not_after: cert.notAfter,
     certificate_pem: cert.pem,
   };
-  const stored = await withTransaction(ctx.pool, async (tx) => {
+  const stored = await atomically(ctx.db, async (tx) => {
     const inserted = await tx.query(INSERT_CERTIFICATE, [
       row.serial, request.idempotencyKey, fp, 'p12', row.profile_id, row.subject, row.dns_names, row.not_before, row.not_after, row.certificate_pem,
     ]);
@@ -232,7 +239,7 @@ export async function generateKeyPair(ctx: CaContext, request: GenerateKeyPairRe
     ]);
     return true;
   });
-  if (!stored) return replay((await findByKey(ctx.pool, request.idempotencyKey, fp))!);
+  if (!stored) return replay((await findByKey(ctx.db, request.idempotencyKey, fp))!);
   return { ...toIssued(ctx, row, false), pkcs12Id, pkcs12ExpiresAt: expiresAt, password };
 }
 
@@ -242,7 +249,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function downloadPkcs12(ctx: CaContext, pkcs12Id: string): Promise<Pkcs12Download> {
   const notFound = (): CaError => new CaError(CaErrorCode.PKCS12_NOT_FOUND, 'This PKCS#12 download does not exist; check the link.');
   if (!UUID.test(pkcs12Id)) throw notFound();
-  const outcome = await withTransaction(ctx.pool, async (tx) => {
+  const outcome = await atomically(ctx.db, async (tx) => {
     const { rows } = await tx.query<{ serial: string; pkcs12_encrypted: Buffer | null; file_name: string; expires_at: Date; downloaded_at: Date | null }>(
       'SELECT serial, pkcs12_encrypted, file_name, expires_at, downloaded_at FROM ca_pending_pkcs12 WHERE id = $1 FOR UPDATE',
       [pkcs12Id],
@@ -265,7 +272,7 @@ export async function downloadPkcs12(ctx: CaContext, pkcs12Id: string): Promise<
 
 /** Deletes the contents of PKCS#12 files past their expiry; returns how many. */
 export async function purgeExpiredPkcs12(ctx: CaContext): Promise<number> {
-  const { rowCount } = await ctx.pool.query(
+  const { rowCount } = await ctx.db.query(
     'UPDATE ca_pending_pkcs12 SET pkcs12_encrypted = NULL WHERE pkcs12_encrypted IS NOT NULL AND expires_at <= $1',
     [ctx.now()],
   );

@@ -29,7 +29,7 @@ export async function registerScep(ctx: CaContext, request: ScepRegistrationRequ
   const fp = fingerprint({ op: 'scep', assetRef: request.assetRef, profile: request.profile, commonName: request.commonName, dnsNames: request.dnsNames });
   const find = async (): Promise<ScepRow | undefined> => {
     const row = (
-      await ctx.pool.query<ScepRow>('SELECT id, request_fingerprint, common_name, dns_names, state, expires_at FROM ca_scep_challenges WHERE idempotency_key = $1', [request.idempotencyKey])
+      await ctx.db.query<ScepRow>('SELECT id, request_fingerprint, common_name, dns_names, state, expires_at FROM ca_scep_challenges WHERE idempotency_key = $1', [request.idempotencyKey])
     ).rows[0];
     if (row) assertSameRequest(row.request_fingerprint, fp, request.idempotencyKey);
     return row;
@@ -44,7 +44,7 @@ export async function registerScep(ctx: CaContext, request: ScepRegistrationRequ
   const id = crypto.randomUUID();
   const challengePassword = randomPassword(32);
   const expiresAt = new Date(ctx.now().getTime() + ctx.scepChallengeTtlMs);
-  const { rowCount } = await ctx.pool.query(
+  const { rowCount } = await ctx.db.query(
     `INSERT INTO ca_scep_challenges (id, idempotency_key, request_fingerprint, challenge_hash, asset_ref, profile_id, common_name, dns_names, state, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'Registered', $9) ON CONFLICT (idempotency_key) DO NOTHING`,
     [id, request.idempotencyKey, fp, ctx.masterKey.hash(challengePassword, HASH_CONTEXT), request.assetRef, request.profile.id, approved.commonName, approved.dnsNames, expiresAt],
@@ -67,7 +67,7 @@ export async function consumeScepChallenge(
   challengePassword: string,
   commonName: string,
 ): Promise<{ registrationId: string; assetRef: string; profileId: string; dnsNames: string[] } | undefined> {
-  const { rows } = await ctx.pool.query<{ id: string; asset_ref: string; profile_id: string; dns_names: string[] }>(
+  const { rows } = await ctx.db.query<{ id: string; asset_ref: string; profile_id: string; dns_names: string[] }>(
     `UPDATE ca_scep_challenges SET used_at = $3
       WHERE challenge_hash = $1 AND lower(common_name) = lower($2) AND state = 'Registered' AND used_at IS NULL AND expires_at > $3
       RETURNING id, asset_ref, profile_id, dns_names`,
