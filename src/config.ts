@@ -30,9 +30,15 @@ const millis = (max: number) => z.coerce.number().int().min(0).max(max);
  */
 export const DATABASE_DEFAULTS = Object.freeze({
   poolSize: 10,
+  workerPoolSize: 10,
   connectionTimeoutMs: 10_000,
   statementTimeoutMs: 30_000,
   idleInTransactionTimeoutMs: 30_000,
+});
+
+/** Defaults of the job workers' settings; `registerWorkers` (workers/register.ts) falls back to them. */
+export const WORKER_DEFAULTS = Object.freeze({
+  maxJobsActive: 8,
 });
 
 const schema = z.object({
@@ -46,8 +52,14 @@ const schema = z.object({
   DATABASE_URL: optionalUrl,
   /** Port of the embedded PostgreSQL (used only when DATABASE_URL is unset). Default 54329. */
   EMBEDDED_PG_PORT: port.default(54329),
-  /** Size of the application's connection pool. Default 10. */
+  /** Size of the API's connection pool (requests, housekeeping, the CA's CRL). Default 10. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(DATABASE_DEFAULTS.poolSize),
+  /**
+   * Size of the job workers' own connection pool. Workers and API have separate pools, so that
+   * workers busy with a burst of jobs never leave the API (health, downloads, operators)
+   * without a connection. Default 10.
+   */
+  DATABASE_WORKER_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(DATABASE_DEFAULTS.workerPoolSize),
   /**
    * How long an operation waits for a free connection of its pool before it fails (a request
    * answers 500, a job fails and is retried). Default 10000 ms.
@@ -73,6 +85,14 @@ const schema = z.object({
   SMTP_URL: optionalUrl,
   /** Sender address of every email. */
   MAIL_FROM: z.string().min(3).default('Workplace PKI <workplace-pki@localhost>'),
+
+  /**
+   * Jobs of one type a worker holds at once (Zeebe's maxJobsToActivate). A job uses at most one
+   * connection at a time; keeping this below DATABASE_WORKER_POOL_SIZE leaves connections for
+   * the other job types when one of them has a burst. Default 8; must be less than
+   * DATABASE_WORKER_POOL_SIZE.
+   */
+  WORKER_MAX_JOBS_ACTIVE: z.coerce.number().int().min(1).max(100).default(WORKER_DEFAULTS.maxJobsActive),
 
   /** Port of the operator and admin API. Default 3000; 0 picks a free port (tests). */
   PORT: port.default(3000),
@@ -154,11 +174,13 @@ export interface Config {
     url?: string;
     embeddedPort: number;
     poolSize: number;
+    workerPoolSize: number;
     connectionTimeoutMs: number;
     statementTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
   };
   mail: { smtpUrl?: string; from: string; captureDir: string };
+  workers: { maxJobsActive: number };
   api: { port: number; publicUrl: string };
   camunda: {
     version: string;
@@ -197,6 +219,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const c = parsed.data;
+  if (c.WORKER_MAX_JOBS_ACTIVE >= c.DATABASE_WORKER_POOL_SIZE) {
+    throw new ConfigError([
+      `WORKER_MAX_JOBS_ACTIVE: ${c.WORKER_MAX_JOBS_ACTIVE} must be less than DATABASE_WORKER_POOL_SIZE (${c.DATABASE_WORKER_POOL_SIZE}), so that one job type cannot take every connection of the workers' pool`,
+    ]);
+  }
   const restAddress = (c.ZEEBE_REST_ADDRESS ?? 'http://localhost:8080').replace(/\/$/, '');
   const startLocalEngine =
     c.CAMUNDA_LOCAL_ENGINE !== undefined ? c.CAMUNDA_LOCAL_ENGINE === 'true' : c.ZEEBE_REST_ADDRESS === undefined;
@@ -208,11 +235,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: c.DATABASE_URL,
       embeddedPort: c.EMBEDDED_PG_PORT,
       poolSize: c.DATABASE_POOL_SIZE,
+      workerPoolSize: c.DATABASE_WORKER_POOL_SIZE,
       connectionTimeoutMs: c.DATABASE_CONNECTION_TIMEOUT_MS,
       statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: c.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
     mail: { smtpUrl: c.SMTP_URL, from: c.MAIL_FROM, captureDir: path.join(c.DATA_DIR, 'mail') },
+    workers: { maxJobsActive: c.WORKER_MAX_JOBS_ACTIVE },
     api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') },
     camunda: {
       version: c.CAMUNDA_VERSION,

@@ -81,9 +81,10 @@ async function main(): Promise<void> {
   await deployAll(clients.rest, { log });
   const engine = lazyEngineApi(config);
 
-  const mailer = createMailer(db.pool, transport);
+  // The workers have their own pool: a burst of jobs cannot take the API's connections (issue 17.1).
+  const mailer = createMailer(db.workerPool, transport);
   const handlers = createAllHandlers({
-    pool: db.pool,
+    pool: db.workerPool,
     ca,
     mailer,
     sealer: masterKey,
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     handlers,
     (jobKey, verdict) => completeListenerJob(config.camunda.restAddress, credentials, jobKey, verdict),
     log,
+    { maxJobsActive: config.workers.maxJobsActive },
   );
   stops.push({ what: 'the job workers', stop: () => workers.close() });
   log(`[workers] ${workers.types.length} job types: ${workers.types.join(', ')}`);

@@ -4,6 +4,7 @@
  * name the job and its outcome, never its variables (they may describe a person or a request).
  */
 import type { Zeebe } from '@camunda8/sdk';
+import { WORKER_DEFAULTS } from '../src/config';
 import { runHandler, type AnyJobHandler, type ListenerVerdict } from './runtime';
 
 /** Outputs are validated plain data; a JSON round trip also turns dates into ISO strings. */
@@ -22,17 +23,26 @@ export interface RegisteredWorkers {
  */
 export type CompleteListenerJob = (jobKey: string, verdict: ListenerVerdict) => Promise<void>;
 
+export interface WorkerOptions {
+  /**
+   * Jobs of one type held at once (`config.workers.maxJobsActive`, WORKER_MAX_JOBS_ACTIVE);
+   * keep it below the workers' pool size (issue 17.1). Default WORKER_MAX_JOBS_ACTIVE's.
+   */
+  maxJobsActive?: number;
+}
+
 export function registerWorkers(
   zeebe: Zeebe.ZeebeGrpcClient,
   handlers: AnyJobHandler[],
   completeListenerJob: CompleteListenerJob,
   log: (line: string) => void = console.log,
+  { maxJobsActive = WORKER_DEFAULTS.maxJobsActive }: WorkerOptions = {},
 ): RegisteredWorkers {
   const workers = handlers.map((def) =>
     zeebe.createWorker({
       taskType: def.type,
       timeout: def.timeoutMs ?? 30_000,
-      maxJobsToActivate: 16,
+      maxJobsToActivate: maxJobsActive,
       taskHandler: async (job) => {
         const outcome = await runHandler(def, job.variables, {
           key: job.key,

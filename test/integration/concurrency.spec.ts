@@ -11,6 +11,8 @@ import type { Server } from 'node:http';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createApp } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/store/database';
 import { createBuiltinCa, type BuiltinCa } from '../../src/ca/builtin-ca';
 import { buildCsr } from '../../src/ca/csr-builder';
 import { toCaProfile } from '../../src/ca/store-profile';
@@ -189,25 +191,69 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
     }
   });
 
+  /** The API's public routes on `apiPool` (sign-in and process starts are not used here). */
+  async function startApi(apiPool: Pool, apiCa: BuiltinCa): Promise<Server> {
+    const unused = (): never => {
+      throw new Error('not used by public routes');
+    };
+    const app = createApp({
+      pool: apiPool,
+      ca: apiCa,
+      sealer,
+      identity: { verify: async () => null },
+      processes: { start: unused, cancel: unused } as unknown as ProcessEngine,
+      tasklistUrl: 'http://tasklist.invalid',
+    });
+    return new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+  }
+  const baseOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  it(`when the workers' pool is saturated by a burst of ${N} jobs, then the API, on its own pool, answers at once`, async () => {
+    const config = loadConfig({
+      DATA_DIR: '/nonexistent',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '2',
+      DATABASE_WORKER_POOL_SIZE: '2',
+      WORKER_MAX_JOBS_ACTIVE: '1',
+    });
+    const db = await openDatabase(config, () => undefined);
+    let server: Server | undefined;
+    try {
+      expect(db.workerPool).to.not.equal(db.pool);
+      const appCa = await createBuiltinCa({ pool: db.pool, masterKey: sealer, name: 'Test PKI', publicUrl: PUBLIC_URL, now: clock.now });
+      const workerHandlers = new Map(createEnrollHandlers({ pool: db.workerPool, ca: appCa, sealer, publicUrl: PUBLIC_URL, secretLinkTtlMinutes: 10 }).map((h) => [h.type, h]));
+      server = await startApi(db.pool, appCa);
+      const enrollments = await prepared('P10');
+      // Every connection of the workers' pool is taken, as by jobs that are slow to finish.
+      const busy = [await db.workerPool.connect(), await db.workerPool.connect()];
+      const jobs = Promise.all(
+        enrollments.map((e, i) =>
+          runHandler(workerHandlers.get('enroll.p10.issue')!, { ...e, csr: ecCsrPem(`burst-${i}.corp.example.com`), operator: 'agent1' }, aJob('enroll.p10.issue')),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      expect(db.workerPool.waitingCount, 'jobs waiting for a worker connection').to.be.above(0);
+      const started = Date.now();
+      expect((await fetch(`${baseOf(server)}/api/health`)).status).to.equal(200);
+      expect((await fetch(`${baseOf(server)}/api/ca/chain`)).status).to.equal(200);
+      expect(Date.now() - started, 'the API answered while the workers were saturated').to.be.below(1000);
+      for (const c of busy) c.release();
+      const outcomes = await inTime(`${N} jobs on the workers' pool`, jobs);
+      for (const o of outcomes) expect(o, JSON.stringify(o)).to.include({ kind: 'complete' });
+    } finally {
+      if (server) await new Promise((r) => server!.close(r));
+      await db.close();
+    }
+  });
+
   describe('the API on the same pool', () => {
     let server: Server;
     let base: string;
     beforeEach(async () => {
-      const unused = (): never => {
-        throw new Error('not used by public routes');
-      };
-      const app = createApp({
-        pool,
-        ca,
-        sealer,
-        identity: { verify: async () => null },
-        processes: { start: unused, cancel: unused } as unknown as ProcessEngine,
-        tasklistUrl: 'http://tasklist.invalid',
-      });
-      server = await new Promise((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(s));
-      });
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await startApi(pool, ca);
+      base = baseOf(server);
     });
     afterEach(async () => {
       server.closeAllConnections();

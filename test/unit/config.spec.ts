@@ -1,0 +1,38 @@
+/** The configuration's database, worker and mail settings (issues 17.1, 17.9): defaults and refusals. */
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config';
+
+const base = { DATA_DIR: '/tmp/wpki-config-test' };
+
+describe('config: connections and workers', () => {
+  it('when nothing is set, then API and workers have pools of their own, waits are bounded, and a worker takes fewer jobs of a type than its pool has connections', () => {
+    const c = loadConfig(base);
+    expect(c.database).to.include({ poolSize: 10, workerPoolSize: 10, connectionTimeoutMs: 10_000, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 30_000 });
+    expect(c.workers.maxJobsActive).to.equal(8);
+    expect(c.workers.maxJobsActive).to.be.below(c.database.workerPoolSize);
+  });
+
+  it('when the settings are given, then they are used', () => {
+    const c = loadConfig({
+      ...base,
+      DATABASE_POOL_SIZE: '4',
+      DATABASE_WORKER_POOL_SIZE: '20',
+      DATABASE_CONNECTION_TIMEOUT_MS: '2500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '5000',
+      WORKER_MAX_JOBS_ACTIVE: '16',
+    });
+    expect(c.database).to.include({ poolSize: 4, workerPoolSize: 20, connectionTimeoutMs: 2500, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 5000 });
+    expect(c.workers.maxJobsActive).to.equal(16);
+  });
+
+  it('when a worker could take as many jobs of one type as its pool has connections, then the start is refused naming both variables', () => {
+    expect(() => loadConfig({ ...base, DATABASE_WORKER_POOL_SIZE: '10', WORKER_MAX_JOBS_ACTIVE: '10' }))
+      .to.throw(ConfigError, /WORKER_MAX_JOBS_ACTIVE.*DATABASE_WORKER_POOL_SIZE/);
+  });
+
+  it('when a timeout is not a number of milliseconds, then the start is refused naming the variable', () => {
+    expect(() => loadConfig({ ...base, DATABASE_CONNECTION_TIMEOUT_MS: 'soon' })).to.throw(ConfigError, /DATABASE_CONNECTION_TIMEOUT_MS/);
+    expect(() => loadConfig({ ...base, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '-1' })).to.throw(ConfigError, /DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/);
+  });
+});
