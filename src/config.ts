@@ -36,6 +36,17 @@ export const DATABASE_DEFAULTS = Object.freeze({
   idleInTransactionTimeoutMs: 30_000,
 });
 
+/**
+ * Defaults of the SMTP timeouts; `createMailTransport` (src/mail/transport.ts) falls back to
+ * them. Short, so a mail job fails and is retried well within its 30 s job timeout (5 + 5 + 15 s
+ * at worst) instead of hanging on a server that accepts and never answers (issue 17.9).
+ */
+export const MAIL_DEFAULTS = Object.freeze({
+  connectionTimeoutMs: 5_000,
+  greetingTimeoutMs: 5_000,
+  socketTimeoutMs: 15_000,
+});
+
 /** Defaults of the job workers' settings; `registerWorkers` (workers/register.ts) falls back to them. */
 export const WORKER_DEFAULTS = Object.freeze({
   maxJobsActive: 8,
@@ -85,6 +96,12 @@ const schema = z.object({
   SMTP_URL: optionalUrl,
   /** Sender address of every email. */
   MAIL_FROM: z.string().min(3).default('Workplace PKI <workplace-pki@localhost>'),
+  /** How long to wait for the SMTP server's TCP (and TLS) connection. Default 5000 ms. */
+  SMTP_CONNECTION_TIMEOUT_MS: millis(600_000).min(100).default(MAIL_DEFAULTS.connectionTimeoutMs),
+  /** How long to wait for the SMTP server's greeting once connected. Default 5000 ms. */
+  SMTP_GREETING_TIMEOUT_MS: millis(600_000).min(100).default(MAIL_DEFAULTS.greetingTimeoutMs),
+  /** How long the SMTP connection may stay silent during the exchange. Default 15000 ms. */
+  SMTP_SOCKET_TIMEOUT_MS: millis(600_000).min(100).default(MAIL_DEFAULTS.socketTimeoutMs),
 
   /**
    * Jobs of one type a worker holds at once (Zeebe's maxJobsToActivate). A job uses at most one
@@ -179,7 +196,7 @@ export interface Config {
     statementTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
   };
-  mail: { smtpUrl?: string; from: string; captureDir: string };
+  mail: { smtpUrl?: string; from: string; captureDir: string; connectionTimeoutMs: number; greetingTimeoutMs: number; socketTimeoutMs: number };
   workers: { maxJobsActive: number };
   api: { port: number; publicUrl: string };
   camunda: {
@@ -240,7 +257,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: c.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
-    mail: { smtpUrl: c.SMTP_URL, from: c.MAIL_FROM, captureDir: path.join(c.DATA_DIR, 'mail') },
+    mail: {
+      smtpUrl: c.SMTP_URL,
+      from: c.MAIL_FROM,
+      captureDir: path.join(c.DATA_DIR, 'mail'),
+      connectionTimeoutMs: c.SMTP_CONNECTION_TIMEOUT_MS,
+      greetingTimeoutMs: c.SMTP_GREETING_TIMEOUT_MS,
+      socketTimeoutMs: c.SMTP_SOCKET_TIMEOUT_MS,
+    },
     workers: { maxJobsActive: c.WORKER_MAX_JOBS_ACTIVE },
     api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') },
     camunda: {

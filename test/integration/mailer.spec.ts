@@ -1,9 +1,16 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createMailer } from '../../src/mail/mailer';
+import { createPool } from '../../src/store/db';
 import { createMailTransport } from '../../src/mail/transport';
 import { renderMail } from '../../src/mail/templates';
-import { testDatabase } from '../support/database';
+import { listMigrations, migrate, MIGRATIONS_DIR } from '../../src/store/migrate';
+import { testDatabase, withEmptyDatabase, type TestDatabase } from '../support/database';
 import { testSmtp, type TestSmtp } from '../support/smtp';
 
 const rejected = {
@@ -17,9 +24,11 @@ const rejected = {
 
 describe('mailer', () => {
   let pool: Pool;
+  let db: TestDatabase;
   let smtp: TestSmtp;
   before(async () => {
-    pool = (await testDatabase()).pool;
+    db = await testDatabase();
+    pool = db.pool;
     smtp = await testSmtp();
   });
 
@@ -35,7 +44,7 @@ describe('mailer', () => {
     expect(smtp.inbox.filter((m) => m.subject.includes('request 4101'))).to.have.length(1);
   });
 
-  it('when the SMTP server cannot be reached, then the send fails, nothing is recorded, and a retry sends it', async () => {
+  it('when the SMTP server cannot be reached, then the send fails, nothing is marked sent, and a retry sends it', async () => {
     const key = `job-${Date.now()}-retry`;
     const down = createMailer(pool, createMailTransport({ smtpUrl: 'smtp://127.0.0.1:1', from: 'pki@example.test', captureDir: '/unused' }));
     try {
@@ -47,6 +56,91 @@ describe('mailer', () => {
     const up = createMailer(pool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused' }));
     expect((await up.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4102 })).sent).to.equal(true);
     await smtp.waitFor((m) => m.subject.includes('request 4102'));
+  });
+
+  describe('no database transaction while SMTP talks (issue 17.9)', () => {
+    /** A server that accepts connections and never says a word: no SMTP greeting, ever. */
+    let silent: net.Server;
+    const sockets: net.Socket[] = [];
+    /** A pool of the mailer's own, so that its connections can be told apart on the server. */
+    let mailerPool: Pool;
+    const APP = 'wpki-mailer-spec';
+    const fastTimeouts = { connectionTimeoutMs: 1000, greetingTimeoutMs: 500, socketTimeoutMs: 1000 };
+
+    before(async () => {
+      silent = net.createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      mailerPool = createPool({ connectionString: db.url, max: 3, applicationName: APP });
+    });
+    after(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+      await mailerPool.end();
+    });
+
+    /** The mailer's connections on the server that sit in an open transaction. */
+    const inTransaction = async (): Promise<number> =>
+      (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%'", [APP])).rows[0]!.n;
+
+    it('when the SMTP server accepts and never greets, then no connection waits in a transaction, the send fails after the short greeting timeout, and a retry sends the email once', async () => {
+      const key = `job-${Date.now()}-silent`;
+      const silentUrl = `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const stuck = createMailer(mailerPool, createMailTransport({ smtpUrl: silentUrl, from: 'pki@example.test', captureDir: '/unused', ...fastTimeouts }));
+      const started = Date.now();
+      const sending = stuck.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4103 }).then(
+        () => new Error('sent to a server that never greeted'),
+        (err: Error) => err,
+      );
+      await new Promise((r) => setTimeout(r, 250));
+      expect(await inTransaction(), 'connections idle in transaction while SMTP waits').to.equal(0);
+      const failure = await Promise.race([sending, new Promise<Error>((r) => setTimeout(() => r(new Error('still waiting after 5 s')), 5000))]);
+      expect(failure.message).to.match(/greeting|timeout/i);
+      expect(Date.now() - started).to.be.below(5000);
+
+      const up = createMailer(mailerPool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused', ...fastTimeouts }));
+      expect((await up.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4103 })).sent).to.equal(true);
+      expect((await up.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4103 })).sent).to.equal(false);
+      await smtp.waitFor((m) => m.subject.includes('request 4103'));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(smtp.inbox.filter((m) => m.subject.includes('request 4103'))).to.have.length(1);
+    });
+
+    it('when two deliveries of one mail job run at the same time, then one email is sent; the other delivery is told to retry, and its retry does not send again', async () => {
+      const key = `job-${Date.now()}-twice`;
+      const mailer = createMailer(mailerPool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused', ...fastTimeouts }));
+      const send = () => mailer.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4104 });
+      const results = await Promise.allSettled([send(), send()]);
+      const sent = results.filter((r) => r.status === 'fulfilled' && r.value.sent);
+      expect(sent, JSON.stringify(results)).to.have.length(1);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as Error).message).to.match(/being sent/);
+      expect((await send()).sent).to.equal(false);
+      await smtp.waitFor((m) => m.subject.includes('request 4104'));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(smtp.inbox.filter((m) => m.subject.includes('request 4104'))).to.have.length(1);
+    });
+
+    it('when the email was sent, then the retry reports the same message id the server received', async () => {
+      const key = `job-${Date.now()}-msgid`;
+      const mailer = createMailer(mailerPool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused', ...fastTimeouts }));
+      const first = await mailer.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4105 });
+      const got = await smtp.waitFor((m) => m.subject.includes('request 4105'));
+      expect(got.raw).to.contain(`Message-ID: ${first.messageId}`);
+      expect((await mailer.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4105 })).messageId).to.equal(first.messageId);
+    });
+  });
+
+  it('when an email was sent before the outbox existed (a job effect), then after the migration its retry still sends nothing', async () => {
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'wpki-migrations-'));
+    for (const m of listMigrations().filter((m) => m.version < '011')) fs.writeFileSync(path.join(before, `${m.name}.sql`), m.sql);
+    await withEmptyDatabase(async (empty) => {
+      await migrate(empty, before);
+      await empty.query(`INSERT INTO job_effects (effect_key, kind, result) VALUES ('job-legacy:decision', 'mail.request-rejected', '{"messageId": "<legacy@example.test>"}')`);
+      await migrate(empty, MIGRATIONS_DIR);
+      const mailer = createMailer(empty, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused' }));
+      expect(await mailer.sendOnce('job-legacy:decision', 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4106 })).to.deep.equal({ sent: false, messageId: '<legacy@example.test>' });
+    });
+    fs.rmSync(before, { recursive: true, force: true });
+    expect(smtp.inbox.filter((m) => m.subject.includes('request 4106'))).to.have.length(0);
   });
 
   it('when a rejection is rendered, then the reason is in both parts and escaped in HTML', () => {

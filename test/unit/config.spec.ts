@@ -36,3 +36,17 @@ describe('config: connections and workers', () => {
     expect(() => loadConfig({ ...base, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '-1' })).to.throw(ConfigError, /DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/);
   });
 });
+
+describe('config: mail', () => {
+  it('when nothing is set, then the SMTP timeouts are short enough for a mail job to fail within its 30 s job timeout', () => {
+    const { mail } = loadConfig(base);
+    expect(mail).to.include({ connectionTimeoutMs: 5000, greetingTimeoutMs: 5000, socketTimeoutMs: 15_000 });
+    expect(mail.connectionTimeoutMs + mail.greetingTimeoutMs + mail.socketTimeoutMs).to.be.below(30_000);
+  });
+
+  it('when the SMTP timeouts are given, then they are used; nonsense is refused naming the variable', () => {
+    expect(loadConfig({ ...base, SMTP_CONNECTION_TIMEOUT_MS: '2000', SMTP_GREETING_TIMEOUT_MS: '1500', SMTP_SOCKET_TIMEOUT_MS: '8000' }).mail)
+      .to.include({ connectionTimeoutMs: 2000, greetingTimeoutMs: 1500, socketTimeoutMs: 8000 });
+    expect(() => loadConfig({ ...base, SMTP_GREETING_TIMEOUT_MS: 'forever' })).to.throw(ConfigError, /SMTP_GREETING_TIMEOUT_MS/);
+  });
+});
