@@ -35,12 +35,20 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
-/** Waits until the process instance has a user task matching `query` (default state CREATED). */
-export async function waitForUserTask(api: EngineApi, query: UserTaskQuery & { processInstanceKey: string }, options?: PollOptions): Promise<UserTaskSummary> {
-  const q = { state: 'CREATED' as const, ...query };
+/**
+ * Waits until the process instance has a user task matching `query` (default state CREATED).
+ * `except`: keys of tasks already completed — the search may still show them as CREATED.
+ */
+export async function waitForUserTask(
+  api: EngineApi,
+  query: UserTaskQuery & { processInstanceKey: string; except?: ReadonlySet<string> },
+  options?: PollOptions,
+): Promise<UserTaskSummary> {
+  const { except, ...rest } = query;
+  const q = { state: 'CREATED' as const, ...rest };
   return pollUntil(
     `a ${q.state} user task${q.elementId ? ` ${q.elementId}` : ''} in process instance ${q.processInstanceKey}`,
-    async () => (await api.searchUserTasks(q))[0],
+    async () => (await api.searchUserTasks(q)).find((t) => !except?.has(t.userTaskKey)),
     options,
   );
 }

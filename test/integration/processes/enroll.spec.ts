@@ -9,7 +9,7 @@ import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import type { MasterKey } from '../../../src/ca/master-key';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { demoUser } from '../../../src/engine/identity';
-import { instanceTreeVariables, pollUntil, processInstanceVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
+import { instanceTreeVariables, pollUntil, processInstanceVariables, waitForVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
 import { createAsset } from '../../../src/store/assets';
 import { getCertificate } from '../../../src/store/certificates';
 import { consumeSecretLink } from '../../../src/store/secret-links';
@@ -36,12 +36,15 @@ describe('processes: enroll profile (engine)', function () {
   });
 
   const creds = (u: string) => ({ username: u, password: demoUser(u).password });
+  /** Tasks this suite completed: the engine's search may show them as open for a moment. */
+  const completedTasks = new Set<string>();
   async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
-    const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId });
+    const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId, except: completedTasks });
     const claimed = await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user);
     expect(claimed.ok, `${user} could not claim ${elementId}: ${claimed.status} ${claimed.detail}`).to.equal(true);
     const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
     expect(done.ok, String(done.detail)).to.equal(true);
+    completedTasks.add(task.userTaskKey);
   }
   /** The sub-process instance of a protocol, once it runs. */
   async function child(parent: string, processId: string): Promise<string> {
@@ -68,19 +71,29 @@ describe('processes: enroll profile (engine)', function () {
     }
   });
 
-  it('when a P10 profile with a domain policy is enrolled on an asset, then a DNS name outside the policy is refused on the form, corrected, and the certificate is Valid', async () => {
+  it('when a P10 profile with a domain policy is enrolled on an asset, then a bad CSR and a DNS name outside the policy are refused on their forms, corrected, and the certificate is Valid', async () => {
     const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'] });
     const asset = await createAsset(pool, { name: `p10-${Date.now()}`, commonName: 'p10.corp.example.com', dnsNames: ['p10.corp.example.com'] }, actor);
     const pik = await enroll({ profileId: profile.id, assetId: asset.id });
     const sub = await child(pik, 'AssetsSubProcEnrollP10Profile');
-    const der = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'p10.corp.example.com', dnsNames: ['p10.example.net'] });
-    const csr = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
-    await complete(sub, 'Task_UploadCsr', 'operator', { csr, nextAction: 'next' });
-    // Refused: back on the upload form with the reason.
-    await waitForUserTask(engine.api, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_UploadCsr' });
-    expect(String((await processInstanceVariables(engine.api, sub)).refusal)).to.contain('p10.example.net');
+    const pem = (der: Buffer) => `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+    // A CSR whose signature does not match its key: refused, back on the upload form with the reason.
+    const forged = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'p10.corp.example.com' });
+    forged[forged.length - 5]! ^= 0xff;
+    await complete(sub, 'Task_UploadCsr', 'operator', { csr: pem(forged), nextAction: 'next' });
+    await pollUntil('the refusal on the upload form', async () => {
+      const vars = await processInstanceVariables(engine.api, sub);
+      const open = await engine.api.searchUserTasks({ processInstanceKey: sub, state: 'CREATED', elementId: 'Task_UploadCsr' });
+      return open.length > 0 && typeof vars.refusal === 'string' ? true : undefined;
+    });
     const good = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'p10.corp.example.com', dnsNames: ['p10.corp.example.com'] });
-    await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${good.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
+    await complete(sub, 'Task_UploadCsr', 'operator', { csr: pem(good), nextAction: 'next' });
+    // A DNS name outside corp.example.com on the edit form: the CA refuses, back to the edit form.
+    await complete(sub, 'Task_EditRequest', 'operator', { commonName: 'p10.corp.example.com', dnsNames: 'p10.example.net', nextAction: 'next' });
+    await pollUntil('the policy refusal on the edit form', async () => {
+      const vars = await processInstanceVariables(engine.api, sub);
+      return String(vars.refusal ?? '').includes('p10.example.net') ? true : undefined;
+    });
     await complete(sub, 'Task_EditRequest', 'operator', { commonName: 'p10.corp.example.com', dnsNames: 'p10.corp.example.com, www.corp.example.com', nextAction: 'next' });
     await complete(sub, 'Task_Download', 'operator', {});
     await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
@@ -97,7 +110,7 @@ describe('processes: enroll profile (engine)', function () {
     const sub = await child(pik, 'AssetsSubProcEnrollP12Profile');
     await complete(sub, 'Task_CertificateData', 'operator', { commonName: 'laptop.corp.example.com', nextAction: 'next' });
     await waitForUserTask(engine.api, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_Password' });
-    const url = String((await processInstanceVariables(engine.api, sub)).secretLinkUrl);
+    const url = String((await waitForVariables(engine.api, sub, ['secretLinkUrl'])).secretLinkUrl);
     const opened = await consumeSecretLink(pool, sealer, url.slice(url.lastIndexOf('/') + 1));
     const password = String(opened.payload.password);
     secrets.push(password);
