@@ -13,9 +13,12 @@ import { adminRoutes } from './admin-routes';
 import { failedAuthenticationLimit, requireAdmin, requireCaller } from './auth';
 import { downloadRoutes } from './download-routes';
 import { problemDetails } from './errors';
+import { loggablePath } from './loggable-path';
 import type { Identity } from './identity';
 import { objectRoutes } from './object-routes';
 import { openApiDocument } from './openapi';
+
+export { loggablePath };
 
 export interface ApiDeps {
   pool: Pool;
@@ -26,11 +29,6 @@ export interface ApiDeps {
   tasklistUrl: string;
   /** One line per request; tokens of one-time links are never written. */
   log?: (line: string) => void;
-}
-
-/** Paths as they may be logged: a one-time link's token is a secret. */
-export function loggablePath(url: string): string {
-  return url.split('?')[0]!.replace(/\/secrets\/[^/]+/g, '/secrets/***');
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler } from 'express';
 import { DomainError, ErrorCode, ValidationError } from '../domain/errors';
+import { loggablePath } from './loggable-path';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.STATE_CONFLICT]: 409,
@@ -37,6 +38,6 @@ export const problemDetails: ErrorRequestHandler = (err, req, res, _next) => {
     });
     return;
   }
-  console.error(`[api] ${req.method} ${req.path} failed: ${e.message ?? String(err)}`);
+  console.error(`[api] ${req.method} ${loggablePath(req.originalUrl)} failed: ${e.message ?? String(err)}`);
   res.status(500).type('application/problem+json').json({ title: 'INTERNAL', status: 500, detail: 'internal error; see the server log' });
 };

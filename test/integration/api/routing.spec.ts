@@ -1,0 +1,76 @@
+/**
+ * The API's routing edge over HTTP, on the run's database and CA: what the router accepts, the
+ * log must mask (issue 17.16).
+ *
+ * Sign-in here is a fixed user directory instead of the engine's identity: these routes do not
+ * depend on who signs in, and the suite must not need an engine (the signed-in suite, which
+ * does, covers sign-in itself).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { expect } from 'chai';
+import { createApp, loggablePath } from '../../../src/api/app';
+import type { Caller } from '../../../src/api/identity';
+import type { ProcessEngine } from '../../../src/engine/processes';
+import { createSecretLink } from '../../../src/store/secret-links';
+import { testCa } from '../ca/support';
+
+const operator: Caller = { username: 'operator', displayName: 'Operator', email: null, roles: [], groups: [], isAdmin: true };
+
+describe('API routing edge', () => {
+  let server: Server;
+  let base: string;
+  const logLines: string[] = [];
+  const auth = { authorization: `Basic ${Buffer.from('operator:operator').toString('base64')}` };
+
+  before(async () => {
+    const { ca, db, masterKey } = await testCa();
+    const notStarted = async (): Promise<never> => {
+      throw new Error('no process is started in this suite');
+    };
+    const app = createApp({
+      pool: db.pool,
+      ca,
+      sealer: masterKey,
+      identity: { verify: async (u, p) => (u === 'operator' && p === 'operator' ? operator : null) },
+      processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
+      tasklistUrl: 'http://tasklist.invalid',
+      log: (line) => logLines.push(line),
+    });
+    server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
+
+  describe('the log never holds a one-time link token (issue 17.16)', () => {
+    it('when a link is opened as /api/SECRETS/<token>, which routes like /api/secrets/, then it works and the token is masked in the log', async () => {
+      const { db, masterKey } = await testCa();
+      const link = await createSecretLink(db.pool, masterKey, { kind: 'scep-challenge', subjectRef: 'asset:1', createdBy: 'agent1', ttlMinutes: 5, payload: { registrationId: 'r', challengePassword: 'c' } });
+      const res = await get(`/api/SECRETS/${link.token}`, { accept: 'application/json' });
+      expect(res.status).to.equal(200);
+      const again = await get(`/API/Secrets/${link.token}/`, { accept: 'application/json' });
+      expect(again.status).to.equal(410);
+      const log = logLines.join('\n');
+      expect(log).to.not.contain(link.token);
+      expect(log).to.contain('/api/SECRETS/*** 200').and.contain('/API/Secrets/*** 410');
+    });
+
+    it('when the path spells "secrets" or its slash percent-encoded, then the token is masked too', async () => {
+      const token = 'Tk3n_'.padEnd(43, 'x');
+      for (const path of [`/api/secrets%2F${token}`, `/api/%73ecrets/${token}`, `/api/SeCrEtS%2f${token}?a=b`]) await get(path);
+      expect(logLines.join('\n')).to.not.contain(token);
+    });
+
+    it('when a path carries line breaks or control characters, then the log line stays one line', () => {
+      expect(loggablePath('/api/assets/%0a[api]%20GET%20/forged')).to.not.match(/[\r\n]/);
+      expect(loggablePath('/api/assets/%0a[api]%20GET%20/forged')).to.equal('/api/assets/%0A[api]%20GET%20/forged');
+      expect(loggablePath('/api/secrets/abc?token=x')).to.equal('/api/secrets/***');
+    });
+  });
+});
