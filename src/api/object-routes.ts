@@ -23,7 +23,8 @@ export interface ObjectRouteDeps {
 }
 
 function collectionOf(name: string): Collection {
-  const c = COLLECTIONS[name];
+  // Own properties only: `__proto__`, `constructor` or `toString` are no collections (issue 17.20).
+  const c = Object.hasOwn(COLLECTIONS, name) ? COLLECTIONS[name] : undefined;
   if (!c) throw new NotFoundError('collection', name);
   return c;
 }

@@ -51,4 +51,10 @@ export interface Page<T> {
   offset: number;
 }
 
-export const objectId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/**
+ * An object's id: a positive integer, or its plain decimal digits as text (a path segment).
+ * `1e3`, `0x10`, ` 7`, `1.0` or `012` are refused rather than read as numbers (issue 17.20).
+ */
+export const objectId = z
+  .union([z.number(), z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be a positive whole number in plain decimal digits').transform(Number)])
+  .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));

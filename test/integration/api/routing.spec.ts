@@ -1,6 +1,7 @@
 /**
  * The API's routing edge over HTTP, on the run's database and CA: what the router accepts, the
- * log must mask (issue 17.16).
+ * log must mask (issue 17.16); names that are not collections and ids that are not plain
+ * decimal numbers are refused with 4xx, never a 500 (issue 17.20).
  *
  * Sign-in here is a fixed user directory instead of the engine's identity: these routes do not
  * depend on who signs in, and the suite must not need an engine (the signed-in suite, which
@@ -14,6 +15,7 @@ import type { Caller } from '../../../src/api/identity';
 import type { ProcessEngine } from '../../../src/engine/processes';
 import { createSecretLink } from '../../../src/store/secret-links';
 import { testCa } from '../ca/support';
+import { anAsset } from '../store/fixtures';
 
 const operator: Caller = { username: 'operator', displayName: 'Operator', email: null, roles: [], groups: [], isAdmin: true };
 
@@ -71,6 +73,43 @@ describe('API routing edge', () => {
       expect(loggablePath('/api/assets/%0a[api]%20GET%20/forged')).to.not.match(/[\r\n]/);
       expect(loggablePath('/api/assets/%0a[api]%20GET%20/forged')).to.equal('/api/assets/%0A[api]%20GET%20/forged');
       expect(loggablePath('/api/secrets/abc?token=x')).to.equal('/api/secrets/***');
+    });
+  });
+
+  describe('names and ids the API does not know (issue 17.20)', () => {
+    for (const path of ['/api/__proto__', '/api/constructor/1', '/api/toString', '/api/hasOwnProperty/1', '/api/__proto__/1/use-cases/CardsProcDeactivate']) {
+      it(`when a signed-in caller asks for ${path}, then 404, not 500`, async () => {
+        const res = await fetch(`${base}${path}`, { method: path.includes('use-cases') ? 'POST' : 'GET', headers: { ...auth, 'content-type': 'application/json' }, body: path.includes('use-cases') ? '{}' : undefined });
+        expect(res.status).to.equal(404);
+        expect(((await res.json()) as { title: string }).title).to.equal('NOT_FOUND');
+      });
+    }
+
+    it('when an object id is not a plain decimal number (1e3, 0x10, 1.0, 012, +5, " 7"), then 400 and nothing is looked up', async () => {
+      const asset = await anAsset((await testCa()).db.pool);
+      expect((await get(`/api/assets/${asset.id}`, auth)).status).to.equal(200);
+      for (const id of ['1e3', '0x10', '1.0', '012', '+5', '%207', '0', '-1', '9007199254740993']) {
+        const res = await get(`/api/assets/${id}`, auth);
+        expect(res.status, id).to.equal(400);
+        expect((await get(`/api/certificates/${id}/download`)).status, `download ${id}`).to.equal(400);
+      }
+    });
+
+    it('when a start names the profile by a string that is not a plain decimal number, then 400', async () => {
+      const asset = await anAsset((await testCa()).db.pool);
+      const res = await fetch(`${base}/api/assets/${asset.id}/use-cases/AssetsProcEnrollProfile`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ profileId: '1e3' }),
+      });
+      expect(res.status).to.equal(400);
+    });
+
+    it('when an admin names a use case or card type such as __proto__, then 4xx, not 500', async () => {
+      for (const path of ['/api/admin/options/__proto__', '/api/admin/card-types/__proto__/commands']) {
+        const res = await get(path, auth);
+        expect(res.status, path).to.be.within(400, 499);
+      }
     });
   });
 });
