@@ -68,10 +68,11 @@ describe('database connections', () => {
       const err = await rejection(
         withTransaction(pool, async (tx) => {
           const pid = await backendPid(tx);
-          const running = tx.query('SELECT pg_sleep(5)');
+          const running = tx.query('SELECT pg_sleep(5)').then(() => undefined, (e: Error) => e);
           await sleep(200);
           await terminate(pid);
-          await running;
+          const failed = await running;
+          if (failed) throw failed;
         }),
       );
       expect(err.message).to.match(/terminat/i);
