@@ -3,23 +3,29 @@
  *   list
  *   set <UseCase> [--enabled on|off] [--approval-step on|off] [--approver-group G] [--approver-emails a@x,b@y]
  *   card-command <card-type> <Command> on|off
+ *   group list | group add <group> <user> | group remove <group> <user>
  */
 import os from 'node:os';
 import { loadConfig } from '../config';
 import { ValidationError } from '../domain/errors';
 import { cardTypeCommands, setCardTypeCommandEnabled } from './cards';
 import { openDatabase } from './database';
+import { addGroupMember, listGroups, removeGroupMember } from './groups';
 import { listOptions, updateOptions, type OptionsUpdate } from './options';
 
 export type OptionsCommand =
   | { kind: 'list' }
   | { kind: 'set'; useCase: string; update: OptionsUpdate }
-  | { kind: 'card-command'; cardType: string; command: string; enabled: boolean };
+  | { kind: 'card-command'; cardType: string; command: string; enabled: boolean }
+  | { kind: 'group-list' }
+  | { kind: 'group-change'; change: 'add' | 'remove'; groupId: string; username: string };
 
 const USAGE = `usage:
   npm run options -- list
   npm run options -- set <UseCase> [--enabled on|off] [--approval-step on|off] [--approver-group <group>] [--approver-emails a@x,b@y]
-  npm run options -- card-command <card-type> <Command> on|off`;
+  npm run options -- card-command <card-type> <Command> on|off
+  npm run options -- group list
+  npm run options -- group add|remove <group> <user>     (e.g. group add workplace-certificate-agent alice)`;
 
 function onOff(value: string | undefined, flag: string): boolean {
   if (value === 'on' || value === 'true') return true;
@@ -31,6 +37,12 @@ function onOff(value: string | undefined, flag: string): boolean {
 export function parseOptionsCommand(args: string[]): OptionsCommand {
   const [verb, ...rest] = args;
   if (verb === 'list' && rest.length === 0) return { kind: 'list' };
+  if (verb === 'group' && rest.length === 1 && rest[0] === 'list') return { kind: 'group-list' };
+  if (verb === 'group' && rest.length === 3 && (rest[0] === 'add' || rest[0] === 'remove')) {
+    const [change, groupId, username] = rest as ['add' | 'remove', string, string];
+    if (!/^[\w.@-]{1,100}$/.test(groupId) || !/^[\w.@-]{1,200}$/.test(username)) throw new ValidationError(`a group and a user name are letters, digits, . _ @ -\n${USAGE}`);
+    return { kind: 'group-change', change, groupId, username };
+  }
   if (verb === 'card-command' && rest.length === 3) return { kind: 'card-command', cardType: rest[0]!, command: rest[1]!, enabled: onOff(rest[2], 'the command') };
   if (verb === 'set' && rest.length >= 3 && rest.length % 2 === 1) {
     const [useCase, ...pairs] = rest;
@@ -63,6 +75,14 @@ async function main(): Promise<void> {
     } else if (command.kind === 'set') {
       const o = await updateOptions(db.pool, command.useCase, command.update, actor);
       console.log(`${o.useCase}: enabled=${o.enabled ? 'on' : 'off'} approval-step=${o.approvalStep ? 'on' : 'off'} approver-group=${o.approverGroup} approver-emails=${o.approverEmails.join(',') || '-'}`);
+    } else if (command.kind === 'group-list') {
+      for (const g of await listGroups(db.pool)) console.log(`${g.groupId.padEnd(32)} ${g.members.join(', ')}`);
+    } else if (command.kind === 'group-change') {
+      const changed =
+        command.change === 'add'
+          ? await addGroupMember(db.pool, command.groupId, command.username, actor)
+          : await removeGroupMember(db.pool, command.groupId, command.username, actor);
+      console.log(`${command.groupId}: ${command.username} ${changed ? (command.change === 'add' ? 'added' : 'removed') : command.change === 'add' ? 'was already a member' : 'was not a member'}`);
     } else {
       const c = await setCardTypeCommandEnabled(db.pool, command.cardType, command.command, command.enabled, actor);
       console.log(`${c.cardTypeId}/${c.command} ${c.enabled ? 'on' : 'off'}`);

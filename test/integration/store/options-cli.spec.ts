@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from '../../../src/config';
 import { cardTypeCommands } from '../../../src/store/cards';
 import { getOptions } from '../../../src/store/options';
 import { parseOptionsCommand } from '../../../src/store/options-cli';
+import { isGroupMember } from '../../../src/store/groups';
 import { testDatabase } from '../../support/database';
 
 const run = promisify(execFile);
@@ -34,6 +35,19 @@ describe('npm run options (admin CLI)', () => {
     expect((await cardTypeCommands(pool, 'virtual-smart-card'))[0]).to.include({ enabled: true });
     await cli(['card-command', 'virtual-smart-card', 'VirtualSmartCardProcReactivate', 'off']);
     expect((await cardTypeCommands(pool, 'virtual-smart-card'))[0]).to.include({ enabled: false });
+  });
+
+  it('when an admin adds a user to the agents group, then the store says so with a history row naming the admin; removing undoes it', async () => {
+    const { pool } = await testDatabase();
+    expect((await cli(['group', 'add', 'workplace-certificate-agent', 'alice'])).stdout).to.contain('workplace-certificate-agent: alice added');
+    expect(await isGroupMember(pool, 'workplace-certificate-agent', 'alice')).to.equal(true);
+    expect((await cli(['group', 'list'])).stdout).to.match(/workplace-certificate-agent\s+agent1, agent2, alice/);
+    expect((await cli(['group', 'add', 'workplace-certificate-agent', 'alice'])).stdout).to.contain('alice was already a member');
+    await cli(['group', 'remove', 'workplace-certificate-agent', 'alice']);
+    expect(await isGroupMember(pool, 'workplace-certificate-agent', 'alice')).to.equal(false);
+    const { rows } = await pool.query<{ change: string; actor: string }>("SELECT change, actor FROM group_history WHERE username = 'alice' ORDER BY id");
+    expect(rows.map((r) => r.change)).to.deep.equal(['added', 'removed']);
+    expect(rows[0]!.actor).to.match(/^cli:/);
   });
 
   it('when the command line is wrong, then it exits 2 with the usage and changes nothing', async () => {
