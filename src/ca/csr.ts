@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import { CaError, CaErrorCode } from './errors';
 import { rdnAttributes, strictFromDer } from './forge-extras';
 import { children, content, decodeOid, raw, readElement, Tag, toBinary, type Element } from './der';
+import { RSA_KEYS } from './profile';
 
 /** Largest CSR accepted: real ones are a few KB; anything bigger is refused before parsing. */
 export const MAX_CSR_BYTES = 64 * 1024;
@@ -140,6 +141,7 @@ function readExtensionRequest(der: Buffer, attributes: Element, out: { dnsNames:
 }
 
 const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 
 /**
  * Imports the key. OpenSSL 3's generic SPKI decoder costs ~140 µs per key on this machine, a
@@ -160,6 +162,22 @@ function importSpki(spki: Buffer): crypto.KeyObject {
   return crypto.createPublicKey({ key: spki, format: 'der', type: 'spki' });
 }
 
+/**
+ * True when an EC SubjectPublicKeyInfo names its curve (parameters: namedCurve OID). OpenSSL
+ * reads explicit parameters too and even reports the matching curve's name, but RFC 5480 2.1.1
+ * forbids them in certificates and they are where curve-substitution attacks live.
+ */
+function hasNamedCurve(spki: Buffer): boolean {
+  const [algEl] = children(spki, readElement(spki));
+  const [oidEl, parametersEl] = children(spki, algEl!);
+  return decodeOid(content(spki, oidEl!)) === EC_PUBLIC_KEY && parametersEl?.tag === Tag.OID;
+}
+
+/**
+ * Reads the key and refuses what this CA never certifies, whatever the profile (issue 17.13):
+ * RSA with another exponent than 65537 or above RSA_KEYS.maxBits, EC without a named curve.
+ * This runs before the signature is verified, so an oversized key costs nothing.
+ */
 function readKey(spki: Buffer): CsrKey {
   let publicKey: crypto.KeyObject;
   try {
@@ -169,8 +187,32 @@ function readKey(spki: Buffer): CsrKey {
   }
   const type = publicKey.asymmetricKeyType ?? 'unknown';
   const details = publicKey.asymmetricKeyDetails ?? {};
-  if (type === 'rsa') return { type, bits: details.modulusLength, spki, publicKey };
+  if (type === 'rsa') {
+    const bits = details.modulusLength ?? 0;
+    if (details.publicExponent !== RSA_KEYS.publicExponent) {
+      throw new CaError(
+        CaErrorCode.KEY_UNSUPPORTED,
+        `The request's RSA key has the public exponent ${String(details.publicExponent)}; this CA certifies RSA keys with the exponent ${RSA_KEYS.publicExponent} only. Create a new key (every current tool uses 65537).`,
+        { publicExponent: String(details.publicExponent) },
+      );
+    }
+    if (bits > RSA_KEYS.maxBits) {
+      throw new CaError(
+        CaErrorCode.KEY_UNSUPPORTED,
+        `The request's RSA key has ${bits} bits; this CA certifies RSA keys of at most ${RSA_KEYS.maxBits} bits.`,
+        { bits },
+      );
+    }
+    return { type, bits, spki, publicKey };
+  }
   if (type === 'ec') {
+    if (!hasNamedCurve(spki)) {
+      throw new CaError(
+        CaErrorCode.KEY_UNSUPPORTED,
+        "The request's EC key is written with explicit curve parameters; this CA certifies keys on a named curve only (P-256 or P-384). " +
+          'Write the key with its curve name (openssl: -param_enc named_curve).',
+      );
+    }
     const curve = details.namedCurve ?? 'unknown';
     return { type, curve, bits: EC_CURVE_BITS[curve], spki, publicKey };
   }

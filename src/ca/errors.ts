@@ -19,7 +19,10 @@ export const CaErrorCode = {
   CSR_SIGNATURE: 'CSR_SIGNATURE',
   /** The CSR is signed with an algorithm this CA does not accept (e.g. SHA-1, RSA-PSS). */
   CSR_SIGNATURE_ALGORITHM: 'CSR_SIGNATURE_ALGORITHM',
-  /** The key type is not supported at all (e.g. DSA, Ed25519, an unknown curve). */
+  /**
+   * The key type or its parameters are not supported at all (e.g. DSA, Ed25519, an unknown curve,
+   * explicit curve parameters, an RSA exponent other than 65537, an RSA key above 8192 bits).
+   */
   KEY_UNSUPPORTED: 'KEY_UNSUPPORTED',
   /** The key type is supported, but not the one the profile asks for (RSA vs EC). */
   KEY_ALGORITHM_NOT_ALLOWED: 'KEY_ALGORITHM_NOT_ALLOWED',

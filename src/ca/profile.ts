@@ -42,11 +42,23 @@ export interface CaProfile {
   extendedKeyUsage?: ExtendedKeyUsage[];
 }
 
-/** EC curve bits → the curve this CA uses for that size. */
+/**
+ * EC curve bits → the curve this CA uses for that size. Only these named curves are certified:
+ * P-521 is not (the Mozilla root store policy allows P-256 and P-384 only), nor any curve given
+ * by explicit parameters (issue 17.13).
+ */
 export const EC_CURVES: Readonly<Record<number, { name: 'P-256' | 'P-384'; nodeName: string; hash: 'sha256' | 'sha384' }>> = {
   256: { name: 'P-256', nodeName: 'prime256v1', hash: 'sha256' },
   384: { name: 'P-384', nodeName: 'secp384r1', hash: 'sha384' },
 };
+
+/**
+ * RSA keys this CA certifies (issue 17.13): 2048 to 8192 bits (8192 is also the largest minimum
+ * a profile may ask for), a whole number of bytes (CA/Browser Forum BR 6.1.5), and the public
+ * exponent 65537 only: an exponent of 1 makes every signature forgeable, 3 invites the
+ * low-exponent attacks on bad padding.
+ */
+export const RSA_KEYS = { minBits: 2048, maxBits: 8192, publicExponent: 65537n } as const;
 
 /** Checks that a profile can be used; throws `PROFILE_INVALID` naming the bad field. */
 export function checkProfile(profile: CaProfile): void {
@@ -55,8 +67,8 @@ export function checkProfile(profile: CaProfile): void {
   };
   if (!profile.id) bad('id', 'is missing');
   if (profile.keyAlgorithm !== 'RSA' && profile.keyAlgorithm !== 'EC') bad('keyAlgorithm', 'must be RSA or EC');
-  if (profile.keyAlgorithm === 'RSA' && !(Number.isInteger(profile.minKeySize) && profile.minKeySize >= 2048 && profile.minKeySize <= 8192)) {
-    bad('minKeySize', 'must be between 2048 and 8192 bits for RSA');
+  if (profile.keyAlgorithm === 'RSA' && !(Number.isInteger(profile.minKeySize) && profile.minKeySize >= RSA_KEYS.minBits && profile.minKeySize <= RSA_KEYS.maxBits)) {
+    bad('minKeySize', `must be between ${RSA_KEYS.minBits} and ${RSA_KEYS.maxBits} bits for RSA`);
   }
   if (profile.keyAlgorithm === 'EC' && !EC_CURVES[profile.minKeySize]) bad('minKeySize', 'must be 256 or 384 for EC');
   if (!(Number.isInteger(profile.validityDays) && profile.validityDays >= 1 && profile.validityDays <= 3650)) {

@@ -5,7 +5,7 @@
 import { CaError, CaErrorCode } from './errors';
 import { checkDnsName, checkDnsNames, looksLikeHostName, normalizeDnsName } from './dns-policy';
 import type { CsrKey, ParsedCsr } from './csr';
-import { EC_CURVES, type CaProfile, type SubjectTemplate } from './profile';
+import { EC_CURVES, RSA_KEYS, type CaProfile, type SubjectTemplate } from './profile';
 
 /** What the operator may change in a request before issuance; each field replaces the CSR's value. */
 export interface RequestEdits {
@@ -33,7 +33,7 @@ export interface ApprovedRequest {
 const MAX_COMMON_NAME = 64;
 
 /**
- * Checks the key of a request against the profile.
+ * Checks the key of a request against the profile (and the CA's limits, see RSA_KEYS and EC_CURVES).
  * Throws KEY_UNSUPPORTED, KEY_ALGORITHM_NOT_ALLOWED or KEY_TOO_WEAK.
  */
 export function checkKey(key: Pick<CsrKey, 'type' | 'bits' | 'curve'>, profile: CaProfile): void {
@@ -51,6 +51,13 @@ export function checkKey(key: Pick<CsrKey, 'type' | 'bits' | 'curve'>, profile: 
       CaErrorCode.KEY_ALGORITHM_NOT_ALLOWED,
       `Certificate profile "${profile.id}" requires an ${wanted} key, but the request has an ${actual} key.`,
       { expected: wanted, actual },
+    );
+  }
+  if (actual === 'RSA' && ((key.bits ?? 0) > RSA_KEYS.maxBits || (key.bits ?? 0) % 8 !== 0)) {
+    throw new CaError(
+      CaErrorCode.KEY_UNSUPPORTED,
+      `The request's RSA key has ${key.bits} bits; this CA certifies RSA keys of ${RSA_KEYS.minBits} to ${RSA_KEYS.maxBits} bits, a whole number of bytes.`,
+      { bits: key.bits },
     );
   }
   if ((key.bits ?? 0) < profile.minKeySize) {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createBuiltinCa } from '../../../src/ca/builtin-ca';
 import { CaError, CaErrorCode } from '../../../src/ca/errors';
 import { MasterKey } from '../../../src/ca/master-key';
-import { makeCsr } from '../../fixtures/csr/make-csr';
+import { craftedRsaCsr, makeCsr } from '../../fixtures/csr/make-csr';
 import { ecProfile, jobKey, openssl, PUBLIC_URL, testCa, tmpFile, verifyWithChain, webProfile } from './support';
 
 async function refusedWith(p: Promise<unknown>): Promise<CaError> {
@@ -108,5 +108,36 @@ describe('built-in CA: P10 issuance', () => {
       expect(err).not.to.be.instanceOf(CaError);
       expect((err as Error).message).to.match(/master key .*CA_MASTER_KEY/);
     }
+  });
+});
+
+describe('built-in CA: what a certificate may name and certify (issue 17)', () => {
+  const certificates = async (): Promise<number> => (await (await testCa()).db.pool.query('SELECT count(*)::int AS n FROM ca_certificates')).rows[0].n;
+
+  it('when a CSR\'s key is weak, oversized or has explicit curve parameters (17.13), then nothing is issued; an EC certificate names its curve', async () => {
+    const { ca } = await testCa();
+    const before = await certificates();
+    const requests: Array<[string, string | Buffer, typeof webProfile]> = [
+      ['RSA exponent 3', makeCsr({ key: 'rsa2048e3', subject: '/CN=e3.example.com' }).csrPem, webProfile],
+      ['RSA exponent 1', craftedRsaCsr({ exponent: 1n, commonName: 'e1.example.com' }), webProfile],
+      ['RSA-16384', craftedRsaCsr({ bits: 16384, commonName: 'big.example.com' }), webProfile],
+      ['explicit P-256 parameters', makeCsr({ key: 'p256explicit', subject: '/CN=explicit.example.com' }).csrPem, ecProfile],
+    ];
+    for (const [what, csr, profile] of requests) {
+      let outcome: string;
+      try {
+        const cert = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr, profile });
+        outcome = `issued: ${(await openssl(['x509', '-noout', '-text', '-in', tmpFile('k.pem', cert.certificatePem)])).out.match(/Public-Key: .*|Exponent: .*|Field Type: .*/g)?.join('; ')}`;
+      } catch (err) {
+        if (!(err instanceof CaError)) throw err;
+        outcome = err.code;
+      }
+      expect(outcome, what).to.equal(CaErrorCode.KEY_UNSUPPORTED);
+    }
+    expect(await certificates()).to.equal(before);
+
+    const ec = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ key: 'p256', subject: '/CN=named.example.com' }).csrPem, profile: ecProfile });
+    const text = (await openssl(['x509', '-noout', '-text', '-in', tmpFile('ec.pem', ec.certificatePem)])).out;
+    expect(text).to.contain('ASN1 OID: prime256v1').and.not.contain('Field Type');
   });
 });

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { parseCsr, MAX_CSR_BYTES } from '../../../src/ca/csr';
 import { approveCsr } from '../../../src/ca/request-policy';
 import { CaError, CaErrorCode, type CaErrorCode as Code } from '../../../src/ca/errors';
 import type { CaProfile } from '../../../src/ca/profile';
-import { csrDer, makeCsr, withBadSignature } from '../../fixtures/csr/make-csr';
+import { craftedRsaCsr, csrDer, makeCsr, withBadSignature } from '../../fixtures/csr/make-csr';
 
 const rsaProfile: CaProfile = { id: 'web-rsa', keyAlgorithm: 'RSA', minKeySize: 2048, validityDays: 365, allowedDnsSuffixes: ['example.com'] };
 const ecProfile: CaProfile = { ...rsaProfile, id: 'web-ec', keyAlgorithm: 'EC', minKeySize: 256 };
@@ -64,6 +65,11 @@ describe('CSR parsing (P10)', () => {
       ['empty bytes', () => parseCsr(Buffer.alloc(0)), CaErrorCode.CSR_EMPTY, /empty/],
       ['a very large upload', () => parseCsr(Buffer.alloc(MAX_CSR_BYTES + 1, 0x30)), CaErrorCode.CSR_TOO_LARGE, /at most 65536 bytes/],
       ['a very large PEM', () => parseCsr(`-----BEGIN CERTIFICATE REQUEST-----\n${'A'.repeat(10 * 1024 * 1024)}\n-----END CERTIFICATE REQUEST-----`), CaErrorCode.CSR_TOO_LARGE, /bytes/],
+      // Issue 17.13: key quality.
+      ['an RSA key with public exponent 3', () => parseCsr(makeCsr({ key: 'rsa2048e3' }).csrPem), CaErrorCode.KEY_UNSUPPORTED, /public exponent 3.*65537/],
+      ['an RSA key with public exponent 1', () => parseCsr(craftedRsaCsr({ exponent: 1n })), CaErrorCode.KEY_UNSUPPORTED, /public exponent 1.*65537/],
+      ['a 16384-bit RSA key', () => parseCsr(craftedRsaCsr({ bits: 16384 })), CaErrorCode.KEY_UNSUPPORTED, /16384 bits.*at most 8192/],
+      ['an EC key with explicit curve parameters', () => parseCsr(makeCsr({ key: 'p256explicit' }).csrPem), CaErrorCode.KEY_UNSUPPORTED, /explicit curve parameters.*named curve/],
     ];
     for (const [what, run, code, message] of corpus) {
       it(`when the CSR has ${what}, then it is refused with ${code}`, () => {
@@ -72,6 +78,13 @@ describe('CSR parsing (P10)', () => {
         expect(err.message).to.match(message);
       });
     }
+
+    it('when openssl checks the crafted RSA requests of the corpus, then their signatures verify: they are refused for their keys alone', () => {
+      for (const der of [craftedRsaCsr({ exponent: 1n }), craftedRsaCsr({ bits: 16384 })]) {
+        const r = spawnSync('openssl', ['req', '-inform', 'DER', '-noout', '-verify'], { input: der, encoding: 'utf8' });
+        expect(r.stdout + r.stderr).to.contain('verify OK');
+      }
+    });
 
     it('when random mutations of a valid CSR are parsed, then every failure is a CaError', () => {
       const der = csrDer(makeCsr({ key: 'p256', san: 'DNS:a.example.com' }).csrPem);

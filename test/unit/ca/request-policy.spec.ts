@@ -90,6 +90,12 @@ describe('approving a request', () => {
     }
   });
 
+  it('when an RSA key is larger than 8192 bits or not a whole number of bytes, then KEY_UNSUPPORTED (issue 17.13)', () => {
+    expect(() => checkKey({ type: 'rsa', bits: 8192 }, profile)).not.to.throw();
+    expect(codeOf(() => checkKey({ type: 'rsa', bits: 16384 }, profile))).to.equal(CaErrorCode.KEY_UNSUPPORTED);
+    expect(codeOf(() => checkKey({ type: 'rsa', bits: 3076 }, profile))).to.equal(CaErrorCode.KEY_UNSUPPORTED);
+  });
+
   it('when a profile is unusable, then PROFILE_INVALID names the field', () => {
     try {
       checkProfile({ ...profile, minKeySize: 1024 });
