@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import { CaError, CaErrorCode } from './errors';
 import { rdnAttributes, strictFromDer } from './forge-extras';
 import { children, content, decodeOid, raw, readElement, Tag, toBinary, type Element } from './der';
+import { MAX_DNS_NAMES } from './dns-policy';
 import { RSA_KEYS } from './profile';
 
 /** Largest CSR accepted: real ones are a few KB; anything bigger is refused before parsing. */
@@ -107,21 +108,81 @@ function expect(e: Element | undefined, tag: number, what: string): Element {
   return e;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const STRING_TYPES = { T61: 0x14, VISIBLE: 0x1a, UNIVERSAL: 0x1c } as const;
+
+/**
+ * The text of a DirectoryString by its ASN.1 type (issue 17.15). forge hands a UTF8String over
+ * as its raw bytes, and re-encoding those bytes doubled the UTF-8 of every non-ASCII name.
+ */
+function decodeString(value: string, tag: number, what: string): string {
+  const bytes = Buffer.from(value, 'binary');
+  switch (tag) {
+    case Tag.UTF8_STRING:
+      try {
+        return UTF8.decode(bytes);
+      } catch {
+        throw invalid(`${what} is not valid UTF-8`);
+      }
+    case Tag.PRINTABLE_STRING:
+    case Tag.IA5_STRING:
+    case STRING_TYPES.VISIBLE:
+      if (bytes.some((b) => b > 0x7f)) throw invalid(`${what} holds bytes that are not ASCII in an ASCII string type`);
+      return bytes.toString('latin1');
+    case STRING_TYPES.T61:
+      return bytes.toString('latin1'); // as OpenSSL reads a TeletexString
+    case Tag.BMP_STRING:
+      return value; // forge decodes BMPString (UTF-16BE) itself
+    case STRING_TYPES.UNIVERSAL: {
+      if (bytes.length % 4 !== 0) throw invalid(`${what} is not valid UniversalString`);
+      const codePoints = Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readUInt32BE(i * 4));
+      if (codePoints.some((c) => c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))) throw invalid(`${what} is not valid UniversalString`);
+      return String.fromCodePoint(...codePoints);
+    }
+    default:
+      throw invalid(`${what} is not a string (ASN.1 tag ${tag})`);
+  }
+}
+
 function readSubject(der: Buffer): SubjectAttribute[] {
-  // forge knows the attribute names and string types; the Name is small and safe to hand over.
+  // forge knows the attribute names; the Name is small and safe to hand over.
   return rdnAttributes(strictFromDer(toBinary(der))).map((a) => ({
     type: String(a.type),
     shortName: a.shortName,
-    value: String(a.value ?? ''),
+    value: decodeString(String(a.value ?? ''), a.valueTagClass, `the subject's ${a.shortName ?? String(a.type)}`),
   }));
 }
 
+/** The bytes of a name as an operator can read them: printable ASCII as is, any other byte as \xNN. */
+const escapeBytes = (bytes: Buffer): string =>
+  [...bytes].map((b) => (b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+
 function readAltNames(der: Buffer, out: { dnsNames: string[]; other: string[] }): void {
-  const names = readElement(der);
-  for (const gn of children(der, expect(names, Tag.SEQUENCE, 'subjectAltName'))) {
+  const names = children(der, expect(readElement(der), Tag.SEQUENCE, 'subjectAltName'));
+  if (names.length > MAX_DNS_NAMES) {
+    throw new CaError(
+      CaErrorCode.SAN_TOO_MANY,
+      `The request asks for ${names.length} alternative names; one certificate carries at most ${MAX_DNS_NAMES}. Split the names over several requests.`,
+      { count: names.length, max: MAX_DNS_NAMES },
+    );
+  }
+  for (const gn of names) {
     const type = gn.tag & 0x1f;
-    if (type === 2 && (gn.tag & 0xe0) === 0x80) out.dnsNames.push(content(der, gn).toString('ascii'));
-    else out.other.push(ALT_NAME_TYPES[type] ?? `[${type}]`);
+    if (type === 2 && (gn.tag & 0xe0) === 0x80) {
+      // dNSName is an IA5String: ASCII. Reading it 'ascii' dropped the high bit (0xe1 became 'a'),
+      // so a name the requester never wrote passed the policy (issue 17.15). Refuse it instead.
+      const bytes = content(der, gn);
+      if (bytes.some((b) => b < 0x21 || b > 0x7e)) {
+        const dnsName = escapeBytes(bytes);
+        throw new CaError(
+          CaErrorCode.DNS_NAME_INVALID,
+          `The request's DNS name "${dnsName}" holds a byte that is not ASCII or is a control character; ` +
+            'DNS names are ASCII (an internationalized name is written in its xn-- form).',
+          { dnsName },
+        );
+      }
+      out.dnsNames.push(bytes.toString('latin1'));
+    } else out.other.push(ALT_NAME_TYPES[type] ?? `[${type}]`);
   }
 }
 

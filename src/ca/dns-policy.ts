@@ -2,15 +2,28 @@
  * The profile's domain policy: every DNS name must be a valid host name under one of the
  * allowed suffixes. Pure functions, no I/O.
  */
-import { CaError, CaErrorCode } from './errors';
+import { CaError, CaErrorCode, shown } from './errors';
 import type { CaProfile } from './profile';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
-/** Lower-cases and trims a DNS name, and drops one trailing dot (`host.example.` is absolute). */
+/**
+ * Most DNS names one certificate carries, and most alternative names a CSR may ask for
+ * (issue 17.15). Public CAs use the same bound; a device needing more wants several certificates.
+ */
+export const MAX_DNS_NAMES = 100;
+
+/**
+ * Lower-cases a DNS name, trims ASCII white space and drops one trailing dot (`host.example.`
+ * is absolute). Only ASCII space is trimmed: String.trim would silently drop U+00A0 or U+FEFF
+ * and turn a name that is not a DNS name into one that is.
+ */
 export function normalizeDnsName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
+  return name.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '').toLowerCase().replace(/\.$/, '');
 }
+
+/** Printable ASCII without space: the only characters a DNS name (dNSName, IA5String) may hold here. */
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 /** Normalizes a policy suffix: `.example.com` and `*.example.com` both mean `example.com`. */
 export function normalizeSuffix(suffix: string): string {
@@ -33,7 +46,17 @@ export function isUnderSuffix(name: string, suffix: string): boolean {
  * Throws `DNS_NAME_INVALID`, `DNS_WILDCARD_NOT_ALLOWED` or `DNS_NOT_ALLOWED`.
  */
 export function checkDnsName(input: string, profile: CaProfile): string {
-  const name = normalizeDnsName(input);
+  const trimmed = input.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  if (!PRINTABLE_ASCII.test(trimmed)) {
+    // Before lower-casing: 'K' (U+212A KELVIN SIGN) lower-cases to the ASCII letter k.
+    throw new CaError(
+      CaErrorCode.DNS_NAME_INVALID,
+      `"${shown(input)}" is not a valid DNS name: it holds a character that is not ASCII or is a control character ` +
+        '(an internationalized name is written in its xn-- form).',
+      { dnsName: input },
+    );
+  }
+  const name = normalizeDnsName(trimmed);
   const wildcard = name.startsWith('*.');
   const host = wildcard ? name.slice(2) : name;
   if (!isValidHostName(host) || !host.includes('.')) {
@@ -63,8 +86,20 @@ export function checkDnsName(input: string, profile: CaProfile): string {
   return name;
 }
 
-/** Checks every name, drops duplicates, keeps the order given. */
+/** Throws SAN_TOO_MANY when `count` names are more than one certificate carries. */
+export function checkDnsNameCount(count: number): void {
+  if (count > MAX_DNS_NAMES) {
+    throw new CaError(
+      CaErrorCode.SAN_TOO_MANY,
+      `${count} DNS names were asked for; one certificate carries at most ${MAX_DNS_NAMES}. Split the names over several certificates.`,
+      { count, max: MAX_DNS_NAMES },
+    );
+  }
+}
+
+/** Checks every name (at most MAX_DNS_NAMES), drops duplicates, keeps the order given. */
 export function checkDnsNames(names: readonly string[], profile: CaProfile): string[] {
+  checkDnsNameCount(names.length);
   const out: string[] = [];
   for (const n of names) {
     const checked = checkDnsName(n, profile);

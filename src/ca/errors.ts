@@ -40,6 +40,8 @@ export const CaErrorCode = {
   SUBJECT_INVALID: 'SUBJECT_INVALID',
   /** The CSR asks for alternative names other than DNS names (e-mail, IP, URI). */
   SAN_TYPE_NOT_ALLOWED: 'SAN_TYPE_NOT_ALLOWED',
+  /** More alternative (DNS) names are asked for than one certificate carries (MAX_DNS_NAMES). */
+  SAN_TOO_MANY: 'SAN_TOO_MANY',
   /** The certificate profile given to the CA is not usable. */
   PROFILE_INVALID: 'PROFILE_INVALID',
   /** No certificate with that serial number was issued by this CA. */
@@ -79,6 +81,15 @@ export class CaError extends Error {
     super(message);
     this.name = 'CaError';
   }
+}
+
+/**
+ * A name as an operator can read it in a message: characters that do not show (controls,
+ * format characters such as a zero-width space, other spaces than U+0020, unassigned code
+ * points) are written as \u{...}, so "www.example.com\u{200b}" does not pass for www.example.com.
+ */
+export function shown(text: string): string {
+  return text.replace(/\p{C}|(?! )\p{Z}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 /** True when `err` is a business refusal of the CA (as opposed to a technical failure). */

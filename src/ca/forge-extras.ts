@@ -6,7 +6,10 @@ import forge from 'node-forge';
 interface ForgeAttribute {
   type: string;
   shortName?: string;
+  /** The value as forge leaves it: raw bytes as a binary string, except BMPString, which it decodes. */
   value: unknown;
+  /** The value's ASN.1 universal tag (UTF8String 12, PrintableString 19, BMPString 30, ...). */
+  valueTagClass: number;
 }
 
 const pki = forge.pki as typeof forge.pki & {

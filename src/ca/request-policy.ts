@@ -3,7 +3,7 @@
  * request"), and decides what will be issued. Pure: no I/O, no signing.
  */
 import { CaError, CaErrorCode } from './errors';
-import { checkDnsName, checkDnsNames, looksLikeHostName, normalizeDnsName } from './dns-policy';
+import { checkDnsName, checkDnsNameCount, checkDnsNames, looksLikeHostName, normalizeDnsName } from './dns-policy';
 import type { CsrKey, ParsedCsr } from './csr';
 import { EC_CURVES, RSA_KEYS, type CaProfile, type SubjectTemplate } from './profile';
 
@@ -106,6 +106,7 @@ export function approveNames(
     commonName = host;
     if (!dnsNames.includes(host)) dnsNames.unshift(host);
   }
+  checkDnsNameCount(dnsNames.length);
   return { subject: [...templateAttributes(profile.subjectTemplate), { shortName: 'CN', value: commonName }], commonName, dnsNames };
 }
 

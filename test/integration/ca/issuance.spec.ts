@@ -3,7 +3,7 @@ import { createBuiltinCa } from '../../../src/ca/builtin-ca';
 import { CaError, CaErrorCode } from '../../../src/ca/errors';
 import { MasterKey } from '../../../src/ca/master-key';
 import { craftedRsaCsr, makeCsr } from '../../fixtures/csr/make-csr';
-import { ecProfile, jobKey, openssl, PUBLIC_URL, testCa, tmpFile, verifyWithChain, webProfile } from './support';
+import { clientProfile, ecProfile, jobKey, openssl, PUBLIC_URL, refusal, testCa, tmpFile, verifyWithChain, webProfile } from './support';
 
 async function refusedWith(p: Promise<unknown>): Promise<CaError> {
   try {
@@ -139,5 +139,25 @@ describe('built-in CA: what a certificate may name and certify (issue 17)', () =
     const ec = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ key: 'p256', subject: '/CN=named.example.com' }).csrPem, profile: ecProfile });
     const text = (await openssl(['x509', '-noout', '-text', '-in', tmpFile('ec.pem', ec.certificatePem)])).out;
     expect(text).to.contain('ASN1 OID: prime256v1').and.not.contain('Field Type');
+  });
+  it('when a P10 request has a non-ASCII common name (17.15), then the certificate carries it as written, as the P12 path does', async () => {
+    const { ca } = await testCa();
+    const subjectOf = async (pem: string) => (await openssl(['x509', '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space', '-in', tmpFile('u.pem', pem)])).out.trim();
+    for (const stringMask of ['utf8only', 'default'] as const) {
+      const p10 = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ key: 'p256', subject: '/CN=Jürgen Müller', stringMask }).csrPem, profile: clientProfile });
+      expect(p10.subject).to.equal('C=DE, O=Example AG, CN=Jürgen Müller');
+      expect(await subjectOf(p10.certificatePem), stringMask).to.equal('subject=C=DE, O=Example AG, CN=Jürgen Müller');
+    }
+    const p12 = await ca.generateKeyPair({ idempotencyKey: jobKey(), profile: clientProfile, commonName: 'Jürgen Müller' });
+    expect(await subjectOf(p12.certificatePem)).to.equal('subject=C=DE, O=Example AG, CN=Jürgen Müller');
+  });
+
+  it('when a request asks for more than 100 DNS names (17.15), then nothing is issued', async () => {
+    const { ca } = await testCa();
+    const san = Array.from({ length: 101 }, (_, i) => `DNS:h${i}.example.com`).join(',');
+    expect(await refusal(ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ key: 'p256', subject: '/CN=h0.example.com', san }).csrPem, profile: ecProfile }))).to.equal(CaErrorCode.SAN_TOO_MANY);
+    const names = Array.from({ length: 101 }, (_, i) => `h${i}.example.com`);
+    expect(await refusal(ca.generateKeyPair({ idempotencyKey: jobKey(), profile: ecProfile, commonName: 'h0.example.com', dnsNames: names }))).to.equal(CaErrorCode.SAN_TOO_MANY);
+    expect(await refusal(ca.registerAcme({ idempotencyKey: jobKey(), assetRef: 'many', profile: ecProfile, dnsNames: names }))).to.equal(CaErrorCode.SAN_TOO_MANY);
   });
 });

@@ -98,6 +98,9 @@ export const webProfile: CaProfile = {
 
 export const ecProfile: CaProfile = { ...webProfile, id: 'web-server-ec', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['serverAuth', 'clientAuth'] };
 
+/** Client certificates for people (EC): no TLS server authentication, so no domain policy needed. */
+export const clientProfile: CaProfile = { ...webProfile, id: 'client-ec', keyAlgorithm: 'EC', minKeySize: 256, allowedDnsSuffixes: [], extendedKeyUsage: ['clientAuth'] };
+
 /** Awaits `p` and returns the CaError code it was refused with ('none' when it succeeded). */
 export async function refusal(p: Promise<unknown>): Promise<string> {
   try {

@@ -9,6 +9,8 @@ import { craftedRsaCsr, csrDer, makeCsr, withBadSignature } from '../../fixtures
 
 const rsaProfile: CaProfile = { id: 'web-rsa', keyAlgorithm: 'RSA', minKeySize: 2048, validityDays: 365, allowedDnsSuffixes: ['example.com'] };
 const ecProfile: CaProfile = { ...rsaProfile, id: 'web-ec', keyAlgorithm: 'EC', minKeySize: 256 };
+const clientProfile: CaProfile = { ...rsaProfile, id: 'client', extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: [] };
+const sans = (count: number): string => Array.from({ length: count }, (_, i) => `DNS:h${i}.example.com`).join(',');
 
 /** Runs `fn` and returns the CaError it throws; fails when it throws anything else or nothing. */
 function refusal(fn: () => unknown): CaError {
@@ -41,6 +43,28 @@ describe('CSR parsing (P10)', () => {
     expect(parseCsr(csrDer(csrPem).toString('base64')).commonName).to.equal('host.example.com');
   });
 
+  describe('names are decoded once, by their string type (issue 17.15)', () => {
+    it('when the subject is UTF8String, then a non-ASCII common name reads as written', () => {
+      const csr = parseCsr(makeCsr({ key: 'p256', subject: '/CN=Jürgen Müller/O=Zürich' }).csrPem);
+      expect(csr.commonName).to.equal('Jürgen Müller');
+      expect(approveCsr(csr, { ...clientProfile, keyAlgorithm: 'EC', minKeySize: 256 }).commonName).to.equal('Jürgen Müller');
+    });
+
+    it('when an old tool writes T61String and BMPString, then they read as written too', () => {
+      const csr = parseCsr(makeCsr({ key: 'p256', subject: '/CN=Jürgen Müller/O=Жук', stringMask: 'default' }).csrPem);
+      expect(csr.subject.map((a) => a.value)).to.deep.equal(['Jürgen Müller', 'Жук']);
+    });
+
+    it('when a DNS name has a byte that is not ASCII, then it is refused rather than read as another name', () => {
+      // 0xe1 is 'a' (0x61) with the high bit set: decoded as ASCII it became www.example.com.
+      expect(refusal(() => parseCsr(makeCsr({ san: Buffer.from('DNS:www.ex\xe1mple.com', 'latin1') }).csrPem)).details).to.deep.include({ dnsName: 'www.ex\\xe1mple.com' });
+    });
+
+    it('when a request has exactly 100 alternative names, then they are read', () => {
+      expect(parseCsr(makeCsr({ key: 'p256', san: sans(100) }).csrPem).dnsNames).to.have.length(100);
+    });
+  });
+
   describe('the bad-CSR corpus: each refusal has its own code and a message, never an untyped exception', () => {
     const corpus: Array<[string, () => unknown, Code, RegExp]> = [
       ['a bad signature', () => parseCsr(withBadSignature(makeCsr().csrPem)), CaErrorCode.CSR_SIGNATURE, /signature .* does not match/],
@@ -70,6 +94,11 @@ describe('CSR parsing (P10)', () => {
       ['an RSA key with public exponent 1', () => parseCsr(craftedRsaCsr({ exponent: 1n })), CaErrorCode.KEY_UNSUPPORTED, /public exponent 1.*65537/],
       ['a 16384-bit RSA key', () => parseCsr(craftedRsaCsr({ bits: 16384 })), CaErrorCode.KEY_UNSUPPORTED, /16384 bits.*at most 8192/],
       ['an EC key with explicit curve parameters', () => parseCsr(makeCsr({ key: 'p256explicit' }).csrPem), CaErrorCode.KEY_UNSUPPORTED, /explicit curve parameters.*named curve/],
+      // Issue 17.15: alternative names are ASCII and few.
+      ['a DNS name with a byte that is not ASCII', () => parseCsr(makeCsr({ san: Buffer.from('DNS:www.ex\xe1mple.com', 'latin1') }).csrPem), CaErrorCode.DNS_NAME_INVALID, /not ASCII/],
+      ['a DNS name with a control byte', () => parseCsr(makeCsr({ san: Buffer.from('DNS:www.example.com\x01', 'latin1') }).csrPem), CaErrorCode.DNS_NAME_INVALID, /not ASCII|control/],
+      ['101 alternative names', () => parseCsr(makeCsr({ san: sans(101) }).csrPem), CaErrorCode.SAN_TOO_MANY, /101 alternative names.*at most 100/],
+      ['1,500 alternative names', () => parseCsr(makeCsr({ san: sans(1500) }).csrPem), CaErrorCode.SAN_TOO_MANY, /at most 100/],
     ];
     for (const [what, run, code, message] of corpus) {
       it(`when the CSR has ${what}, then it is refused with ${code}`, () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { approveNames, checkKey } from '../../../src/ca/request-policy';
-import { checkDnsName, isUnderSuffix } from '../../../src/ca/dns-policy';
+import { checkDnsName, checkDnsNames, isUnderSuffix } from '../../../src/ca/dns-policy';
 import { CaError, CaErrorCode } from '../../../src/ca/errors';
 import { checkProfile, type CaProfile } from '../../../src/ca/profile';
 
@@ -48,6 +48,22 @@ describe('domain policy', () => {
 
   it('when the profile has no suffixes, then any valid name is allowed', () => {
     expect(checkDnsName('anything.example.org', { ...profile, allowedDnsSuffixes: [] })).to.equal('anything.example.org');
+  });
+
+  it('when a name has a character that is not ASCII, then it is refused, not folded into an ASCII name (issue 17.15)', () => {
+    // U+212A KELVIN SIGN lower-cases to the ASCII letter k; U+00A0 is trimmed by String.trim.
+    for (const bad of ['\u212Aiosk.corp.example.com', 'www.corp.example.com\u00a0', 'www.corp.example.com\u200b', '\ufeffwww.corp.example.com']) {
+      expect(codeOf(() => checkDnsName(bad, profile)), JSON.stringify(bad)).to.equal(CaErrorCode.DNS_NAME_INVALID);
+    }
+  });
+
+  it('when more than 100 DNS names are asked for, then SAN_TOO_MANY; 100 are fine (issue 17.15)', () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `h${i}.corp.example.com`);
+    expect(checkDnsNames(names(100), profile)).to.have.length(100);
+    expect(codeOf(() => checkDnsNames(names(101), profile))).to.equal(CaErrorCode.SAN_TOO_MANY);
+    expect(codeOf(() => checkDnsNames(names(1500), profile))).to.equal(CaErrorCode.SAN_TOO_MANY);
+    // The common name joins the names: 100 others plus a new common name are 101.
+    expect(codeOf(() => approveNames({ commonName: 'cn.corp.example.com', dnsNames: names(100) }, profile))).to.equal(CaErrorCode.SAN_TOO_MANY);
   });
 });
 
