@@ -1,6 +1,7 @@
 /**
- * The profile's domain policy: every DNS name must be a valid host name under one of the
- * allowed suffixes. Pure functions, no I/O.
+ * The profile's domain policy: every DNS name must be a valid host name, not an IP address,
+ * under one of the allowed suffixes; a profile without suffixes issues no DNS names (it fails
+ * closed, issue 17.12). Pure functions, no I/O.
  */
 import { CaError, CaErrorCode, shown } from './errors';
 import type { CaProfile } from './profile';
@@ -36,6 +37,16 @@ export function isValidHostName(name: string): boolean {
   return name.split('.').every((label) => LABEL.test(label));
 }
 
+/**
+ * True when the last label of `name` (normalized) is a number, decimal or 0x-hex: the WHATWG URL
+ * parser then reads the whole host as an IPv4 address (10.0.0.1, 127.1, 0x7f.0.0.1, 10.0.0.0x1),
+ * and no top-level domain is numeric (RFC 3696 2). Such a name is an IP literal, never a DNS name.
+ */
+export function endsInNumber(name: string): boolean {
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  return /^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
+}
+
 /** True when `name` equals `suffix` or lies under it. */
 export function isUnderSuffix(name: string, suffix: string): boolean {
   return name === suffix || name.endsWith(`.${suffix}`);
@@ -66,6 +77,13 @@ export function checkDnsName(input: string, profile: CaProfile): string {
       { dnsName: input },
     );
   }
+  if (endsInNumber(host)) {
+    throw new CaError(
+      CaErrorCode.DNS_NAME_INVALID,
+      `"${input}" is an IP address, not a DNS name; an IP address is never issued as a DNS name.`,
+      { dnsName: input },
+    );
+  }
   if (wildcard && !profile.allowWildcards) {
     throw new CaError(
       CaErrorCode.DNS_WILDCARD_NOT_ALLOWED,
@@ -74,8 +92,16 @@ export function checkDnsName(input: string, profile: CaProfile): string {
     );
   }
   const suffixes = profile.allowedDnsSuffixes.map(normalizeSuffix).filter((s) => s !== '');
+  if (!hasDomainPolicy(profile)) {
+    // Fails closed (issue 17.12): no policy means no DNS names, not any DNS name.
+    throw new CaError(
+      CaErrorCode.DNS_NOT_ALLOWED,
+      `Certificate profile "${profile.id}" has no domain policy, so its certificates carry no DNS names; "${input}" cannot be issued.`,
+      { dnsName: input, allowedDnsSuffixes: [] },
+    );
+  }
   // A wildcard is allowed only when the names it covers are: its base must be under a suffix.
-  if (suffixes.length > 0 && !suffixes.some((s) => isUnderSuffix(host, s))) {
+  if (!suffixes.some((s) => isUnderSuffix(host, s))) {
     throw new CaError(
       CaErrorCode.DNS_NOT_ALLOWED,
       `The DNS name "${input}" is outside the domain policy of certificate profile "${profile.id}" ` +
@@ -84,6 +110,11 @@ export function checkDnsName(input: string, profile: CaProfile): string {
     );
   }
   return name;
+}
+
+/** True when the profile lists at least one allowed DNS suffix. */
+export function hasDomainPolicy(profile: Pick<CaProfile, 'allowedDnsSuffixes'>): boolean {
+  return profile.allowedDnsSuffixes.some((s) => normalizeSuffix(s) !== '');
 }
 
 /** Throws SAN_TOO_MANY when `count` names are more than one certificate carries. */

@@ -2,6 +2,7 @@
  * The certificate profile as the CA needs it: a plain input, independent of the store's
  * `certificate_profiles` table (which is mapped onto it by the caller).
  */
+import { endsInNumber, isValidHostName, normalizeSuffix } from './dns-policy';
 import { CaError, CaErrorCode } from './errors';
 
 /** Extended key usages a profile may ask for. */
@@ -32,14 +33,27 @@ export interface CaProfile {
   /** Subject attributes fixed by the profile (organization, country, ...). Default: none. */
   subjectTemplate?: SubjectTemplate;
   /**
-   * DNS suffixes every DNS name must be under (`example.com` allows `example.com` and
-   * `www.example.com`). Empty: no domain policy.
+   * The domain policy: DNS suffixes every DNS name must be under (`example.com` allows
+   * `example.com` and `www.example.com`). Empty: the profile issues no DNS names at all, and a
+   * profile that issues TLS server certificates (see issuesTlsServer) is refused (issue 17.12).
    */
   allowedDnsSuffixes: string[];
   /** Whether `*.name` DNS names may be issued. Default false. */
   allowWildcards?: boolean;
-  /** Extended key usages written into the certificate. Default: none (no EKU extension). */
+  /**
+   * Extended key usages written into the certificate. Default: none (no EKU extension, which
+   * makes the certificate valid for every purpose, TLS server authentication included).
+   */
   extendedKeyUsage?: ExtendedKeyUsage[];
+}
+
+/**
+ * True when certificates of the profile can authenticate a TLS server: serverAuth, or no
+ * extended key usage at all (RFC 5280 4.2.1.12: then any purpose is allowed).
+ */
+export function issuesTlsServer(profile: Pick<CaProfile, 'extendedKeyUsage'>): boolean {
+  const usages = profile.extendedKeyUsage ?? [];
+  return usages.length === 0 || usages.includes('serverAuth');
 }
 
 /**
@@ -75,6 +89,17 @@ export function checkProfile(profile: CaProfile): void {
     bad('validityDays', 'must be a whole number of days between 1 and 3650');
   }
   if (!Array.isArray(profile.allowedDnsSuffixes)) bad('allowedDnsSuffixes', 'must be a list');
+  for (const suffix of profile.allowedDnsSuffixes) {
+    const domain = normalizeSuffix(suffix);
+    if (!isValidHostName(domain) || endsInNumber(domain)) bad('allowedDnsSuffixes', `holds "${suffix}", which is not a domain (e.g. corp.example.com)`);
+  }
+  // The domain policy fails closed (issue 17.12): a TLS server certificate without one could name any host.
+  if (issuesTlsServer(profile) && profile.allowedDnsSuffixes.length === 0) {
+    bad(
+      'allowedDnsSuffixes',
+      'is empty, but the profile issues TLS server certificates (serverAuth, or no extended key usage); list the domains its DNS names must be under',
+    );
+  }
   const country = profile.subjectTemplate?.country;
   if (country !== undefined && !/^[A-Z]{2}$/.test(country)) bad('subjectTemplate.country', 'must be a two-letter country code');
   for (const eku of profile.extendedKeyUsage ?? []) {

@@ -3,7 +3,7 @@
  * request"), and decides what will be issued. Pure: no I/O, no signing.
  */
 import { CaError, CaErrorCode } from './errors';
-import { checkDnsName, checkDnsNameCount, checkDnsNames, looksLikeHostName, normalizeDnsName } from './dns-policy';
+import { checkDnsName, checkDnsNameCount, checkDnsNames, hasDomainPolicy, looksLikeHostName, normalizeDnsName } from './dns-policy';
 import type { CsrKey, ParsedCsr } from './csr';
 import { EC_CURVES, RSA_KEYS, type CaProfile, type SubjectTemplate } from './profile';
 
@@ -101,7 +101,9 @@ export function approveNames(
   if (commonName.length > MAX_COMMON_NAME || /[\u0000-\u001f]/.test(commonName)) {
     throw new CaError(CaErrorCode.SUBJECT_INVALID, `The common name must be 1 to ${MAX_COMMON_NAME} printable characters.`, { commonName });
   }
-  if (looksLikeHostName(commonName)) {
+  // Without a domain policy (client certificates only, see checkProfile) no DNS name is issued:
+  // a common name like laptop.example.com stays a name there.
+  if (looksLikeHostName(commonName) && hasDomainPolicy(profile)) {
     const host = checkDnsName(commonName, profile);
     commonName = host;
     if (!dnsNames.includes(host)) dnsNames.unshift(host);

@@ -21,7 +21,10 @@ export interface CertificateProfile {
   validityDays: number;
   subjectTemplate: string;
   extendedKeyUsage: string[];
-  /** Domain policy: every DNS name must be under one of these suffixes; empty means no policy. */
+  /**
+   * Domain policy: every DNS name must be under one of these suffixes. Empty: no DNS names at all;
+   * a profile that issues TLS server certificates must have one (issue 17.12).
+   */
   allowedDnsSuffixes: string[];
   enrollmentApprovalRequired: boolean;
   revocationApprovalRequired: boolean;
@@ -74,6 +77,11 @@ export const newProfile = z
   .refine((p) => p.keyAlgorithm !== 'EC' || [256, 384].includes(p.minKeySize), {
     message: 'EC profiles take a curve size of 256 (P-256) or 384 (P-384) bits',
     path: ['minKeySize'],
+  })
+  // No extended key usage means every purpose, so TLS server authentication too (issue 17.12).
+  .refine((p) => !(p.extendedKeyUsage.length === 0 || p.extendedKeyUsage.includes('serverAuth')) || p.allowedDnsSuffixes.length > 0, {
+    message: 'a profile that issues TLS server certificates (serverAuth, or no extended key usage) needs a domain policy: at least one allowed DNS suffix',
+    path: ['allowedDnsSuffixes'],
   });
 export type NewProfile = z.input<typeof newProfile>;
 

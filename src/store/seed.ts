@@ -61,6 +61,8 @@ const PROFILES: NewProfile[] = [
     validityDays: 365,
     subjectTemplate: 'CN={commonName},OU=Network,O=Example Corp,C=SE',
     extendedKeyUsage: ['clientAuth', 'serverAuth'],
+    // Devices serve TLS, so their names stay under the corporate domain (issue 17.12).
+    allowedDnsSuffixes: ['corp.example.com'],
     revocationApprovalRequired: true,
     approverEmails: ['network-security@example.com'],
   },

@@ -114,6 +114,22 @@ describe('built-in CA: P10 issuance', () => {
 describe('built-in CA: what a certificate may name and certify (issue 17)', () => {
   const certificates = async (): Promise<number> => (await (await testCa()).db.pool.query('SELECT count(*)::int AS n FROM ca_certificates')).rows[0].n;
 
+  it('when a profile issues TLS server certificates without a domain policy (17.12), then nothing is issued or registered under it; an IP address is never a DNS name', async () => {
+    const { ca } = await testCa();
+    const before = await certificates();
+    const open = { ...webProfile, id: 'no-policy', allowedDnsSuffixes: [] };
+    const noEku = { ...open, id: 'no-policy-no-eku', extendedKeyUsage: undefined };
+    for (const profile of [open, noEku, { ...open, extendedKeyUsage: ['clientAuth' as const, 'serverAuth' as const] }]) {
+      expect(await refusal(ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ subject: '/CN=10.0.0.1' }).csrPem, profile })), profile.id).to.equal(CaErrorCode.PROFILE_INVALID);
+      expect(await refusal(ca.generateKeyPair({ idempotencyKey: jobKey(), profile, commonName: 'anything.example.net' }))).to.equal(CaErrorCode.PROFILE_INVALID);
+      expect(await refusal(ca.registerScep({ idempotencyKey: jobKey(), assetRef: 'r', profile, commonName: 'router.example.net' }))).to.equal(CaErrorCode.PROFILE_INVALID);
+      expect(await refusal(ca.registerAcme({ idempotencyKey: jobKey(), assetRef: 'r', profile, dnsNames: ['router.example.net'] }))).to.equal(CaErrorCode.PROFILE_INVALID);
+    }
+    expect(await refusal(ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ subject: '/CN=ip.example.com', san: 'DNS:ip.example.com,DNS:10.0.0.1' }).csrPem, profile: webProfile }))).to.equal(CaErrorCode.DNS_NAME_INVALID);
+    expect(await refusal(ca.generateKeyPair({ idempotencyKey: jobKey(), profile: webProfile, commonName: 'ip.example.com', dnsNames: ['127.1'] }))).to.equal(CaErrorCode.DNS_NAME_INVALID);
+    expect(await certificates()).to.equal(before);
+  });
+
   it('when a CSR\'s key is weak, oversized or has explicit curve parameters (17.13), then nothing is issued; an EC certificate names its curve', async () => {
     const { ca } = await testCa();
     const before = await certificates();

@@ -23,6 +23,8 @@ export async function aProfile(q: Queryable, over: Partial<Parameters<typeof cre
       minKeySize: 2048,
       validityDays: 365,
       subjectTemplate: 'CN={commonName},O=Example',
+      // The default usage is serverAuth, which needs a domain policy (issue 17.12).
+      allowedDnsSuffixes: ['example.com'],
       ...over,
     },
     actor,

@@ -99,6 +99,8 @@ describe('CSR parsing (P10)', () => {
       ['a DNS name with a control byte', () => parseCsr(makeCsr({ san: Buffer.from('DNS:www.example.com\x01', 'latin1') }).csrPem), CaErrorCode.DNS_NAME_INVALID, /not ASCII|control/],
       ['101 alternative names', () => parseCsr(makeCsr({ san: sans(101) }).csrPem), CaErrorCode.SAN_TOO_MANY, /101 alternative names.*at most 100/],
       ['1,500 alternative names', () => parseCsr(makeCsr({ san: sans(1500) }).csrPem), CaErrorCode.SAN_TOO_MANY, /at most 100/],
+      // Issue 17.12: IP literals are never DNS names.
+      ['an IP address as DNS name', () => approveCsr(parseCsr(makeCsr({ san: 'DNS:10.0.0.1' }).csrPem), rsaProfile), CaErrorCode.DNS_NAME_INVALID, /IP address/],
     ];
     for (const [what, run, code, message] of corpus) {
       it(`when the CSR has ${what}, then it is refused with ${code}`, () => {

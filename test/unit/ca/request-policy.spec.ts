@@ -46,8 +46,17 @@ describe('domain policy', () => {
     expect(codeOf(() => checkDnsName('*.example.org', { ...profile, allowWildcards: true }))).to.equal(CaErrorCode.DNS_NOT_ALLOWED);
   });
 
-  it('when the profile has no suffixes, then any valid name is allowed', () => {
-    expect(checkDnsName('anything.example.org', { ...profile, allowedDnsSuffixes: [] })).to.equal('anything.example.org');
+  it('when the profile has no suffixes, then no DNS name is allowed: the policy fails closed (issue 17.12)', () => {
+    const client: CaProfile = { ...profile, allowedDnsSuffixes: [], extendedKeyUsage: ['clientAuth'] };
+    expect(codeOf(() => checkDnsName('anything.example.org', client))).to.equal(CaErrorCode.DNS_NOT_ALLOWED);
+  });
+
+  it('when a name is an IP address in any spelling, then DNS_NAME_INVALID, whatever the policy (issue 17.12)', () => {
+    const numeric: CaProfile = { ...profile, allowedDnsSuffixes: ['corp.example.com', '0.0.1'] };
+    for (const ip of ['10.0.0.1', '192.168.1.1.', '127.0.0.1', '127.1', '0x7f.0.0.1', '10.0.0.0x1', '1.2.3.010']) {
+      expect(codeOf(() => checkDnsName(ip, numeric)), ip).to.equal(CaErrorCode.DNS_NAME_INVALID);
+    }
+    expect(checkDnsName('10.0.0.1.corp.example.com', profile)).to.equal('10.0.0.1.corp.example.com');
   });
 
   it('when a name has a character that is not ASCII, then it is refused, not folded into an ASCII name (issue 17.15)', () => {
@@ -96,6 +105,13 @@ describe('approving a request', () => {
     expect(approved.commonName).to.equal('Erika Mustermann');
   });
 
+  it('when a client profile has no policy, then a host-like common name stays a name and becomes no DNS name', () => {
+    expect(approveNames({ commonName: 'laptop.corp.example.com', dnsNames: [] }, { ...profile, extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: [] })).to.deep.include({
+      commonName: 'laptop.corp.example.com',
+      dnsNames: [],
+    });
+  });
+
   it('when the key is shorter than the profile minimum, then KEY_TOO_WEAK names both sizes', () => {
     try {
       checkKey({ type: 'rsa', bits: 2048 }, profile);
@@ -110,6 +126,17 @@ describe('approving a request', () => {
     expect(() => checkKey({ type: 'rsa', bits: 8192 }, profile)).not.to.throw();
     expect(codeOf(() => checkKey({ type: 'rsa', bits: 16384 }, profile))).to.equal(CaErrorCode.KEY_UNSUPPORTED);
     expect(codeOf(() => checkKey({ type: 'rsa', bits: 3076 }, profile))).to.equal(CaErrorCode.KEY_UNSUPPORTED);
+  });
+
+  it('when a profile that issues TLS server certificates has no domain policy, then PROFILE_INVALID (issue 17.12)', () => {
+    for (const extendedKeyUsage of [undefined, [], ['serverAuth' as const], ['clientAuth' as const, 'serverAuth' as const]]) {
+      for (const allowedDnsSuffixes of [[], [''], ['.'], ['*.']]) {
+        expect(codeOf(() => checkProfile({ ...profile, extendedKeyUsage, allowedDnsSuffixes })), `${String(extendedKeyUsage)} ${JSON.stringify(allowedDnsSuffixes)}`).to.equal(CaErrorCode.PROFILE_INVALID);
+      }
+    }
+    expect(() => checkProfile({ ...profile, extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: [] })).not.to.throw();
+    expect(codeOf(() => checkProfile({ ...profile, allowedDnsSuffixes: ['corp.example.com', 'not a domain'] }))).to.equal(CaErrorCode.PROFILE_INVALID);
+    expect(codeOf(() => checkProfile({ ...profile, allowedDnsSuffixes: ['corp.example.com', '0.0.1'] }))).to.equal(CaErrorCode.PROFILE_INVALID);
   });
 
   it('when a profile is unusable, then PROFILE_INVALID names the field', () => {
