@@ -13,6 +13,7 @@ import { createProcessEngine } from './engine/processes';
 import { startBuiltinCa } from './ca/start';
 import { createCamundaClients, type CamundaClients } from './engine/client';
 import { deployAll } from './engine/deploy';
+import { claimWorkers } from './engine/workers-lock';
 import { createCompletedTaskSource } from './engine/completed-tasks';
 import { lazyEngineApi } from './engine/engine-api';
 import { DEMO_USERS } from './engine/identity';
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
   log(`[mail] ${transport.description}`);
 
   const clients = await startEngine(config);
+  if (config.camunda.startLocalEngine) {
+    const release = claimWorkers(config.dataDir, 'npm start');
+    stops.push({ what: 'the workers lock', stop: async () => release() });
+  }
   await deployAll(clients.rest, { log });
   const engine = lazyEngineApi(config);
 

@@ -14,11 +14,16 @@ import { testCa } from '../integration/ca/support';
 import { requireEngine, type TestEngine } from './engine';
 import { createCompletedTaskSource } from '../../src/engine/completed-tasks';
 import { onRunEnd } from './lifecycle';
+import { claimWorkers } from '../../src/engine/workers-lock';
 import { testSmtp } from './smtp';
 
 let pending: Promise<void> | undefined;
 
 async function deployAndWork(engine: TestEngine): Promise<void> {
+  if (engine.config.camunda.startLocalEngine) {
+    const release = claimWorkers(engine.config.dataDir, 'npm test');
+    onRunEnd(async () => release());
+  }
   const { ca, db, masterKey } = await testCa();
   const smtp = await testSmtp();
   await deployAll(engine.clients.rest, { log: () => undefined });
