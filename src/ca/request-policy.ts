@@ -2,10 +2,10 @@
  * Holds a parsed CSR against a certificate profile and the operator's edits ("edit the server
  * request"), and decides what will be issued. Pure: no I/O, no signing.
  */
-import { CaError, CaErrorCode } from './errors';
-import { checkDnsName, checkDnsNameCount, checkDnsNames, hasDomainPolicy, looksLikeHostName, normalizeDnsName } from './dns-policy';
+import { CaError, CaErrorCode, shown } from './errors';
+import { checkDnsName, checkDnsNameCount, checkDnsNames, endsInNumber, hasDomainPolicy, isValidHostName, looksLikeHostName, normalizeDnsName } from './dns-policy';
 import type { CsrKey, ParsedCsr } from './csr';
-import { EC_CURVES, RSA_KEYS, type CaProfile, type SubjectTemplate } from './profile';
+import { EC_CURVES, issuesTlsServer, RSA_KEYS, type CaProfile, type SubjectTemplate } from './profile';
 
 /** What the operator may change in a request before issuance; each field replaces the CSR's value. */
 export interface RequestEdits {
@@ -81,11 +81,48 @@ function templateAttributes(t: SubjectTemplate | undefined): NameAttribute[] {
 }
 
 /**
+ * What a common name never holds, under any profile: control and format characters (a
+ * zero-width space, a bidi override), private-use, unassigned and surrogate code points, line
+ * and paragraph separators, and spaces other than U+0020. They make two names look the same.
+ */
+const INVISIBLE = /\p{C}|(?! )\p{Z}/u;
+
+/**
+ * The common name of a TLS server certificate (issue 17.2). A TLS client that finds no DNS name
+ * in a certificate compares the host with the common name (OpenSSL's -verify_hostname does), so
+ * a common name that is not a DNS name would name a host outside the domain policy: for such a
+ * profile the common name must be a DNS name (optionally a permitted wildcard), not an IP
+ * address, inside the policy; it is then also one of the certificate's DNS names.
+ */
+function tlsServerCommonName(commonName: string, profile: CaProfile): string {
+  const name = normalizeDnsName(commonName);
+  const host = name.startsWith('*.') ? name.slice(2) : name;
+  if (!/^[\x21-\x7e]+$/.test(commonName) || !isValidHostName(host) || !host.includes('.')) {
+    throw new CaError(
+      CaErrorCode.SUBJECT_INVALID,
+      `The common name "${shown(commonName)}" is not a DNS name (letters, digits and hyphens in dot-separated labels, e.g. host.example.com); ` +
+        `certificate profile "${profile.id}" issues TLS server certificates, whose common name must be one of their DNS names.`,
+      { commonName },
+    );
+  }
+  if (endsInNumber(host)) {
+    throw new CaError(
+      CaErrorCode.SUBJECT_INVALID,
+      `The common name "${commonName}" is an IP address; certificate profile "${profile.id}" issues TLS server certificates for DNS names only.`,
+      { commonName },
+    );
+  }
+  return checkDnsName(commonName, profile);
+}
+
+/**
  * Decides subject and DNS names from the requested values, the operator's edits and the profile.
  *
  * The profile's subject template, not the requester, decides organization fields; only the
- * common name comes from the request. A common name that is a host name must satisfy the domain
- * policy and is added to the DNS names when missing (clients ignore the CN).
+ * common name comes from the request. Under a profile that issues TLS server certificates the
+ * common name must be a DNS name inside the domain policy (see tlsServerCommonName); under a
+ * client profile with a policy, a common name that looks like a host name must satisfy it. Such
+ * a common name is added to the DNS names when missing (clients ignore the CN when there are).
  */
 export function approveNames(
   requested: { commonName?: string; dnsNames: readonly string[] },
@@ -93,17 +130,25 @@ export function approveNames(
   edits: RequestEdits = {},
 ): ApprovedRequest {
   const dnsNames = checkDnsNames(edits.dnsNames ?? requested.dnsNames, profile);
-  let commonName = (edits.commonName ?? requested.commonName ?? '').trim();
+  // Only ASCII space is trimmed: String.trim would drop U+FEFF or U+00A0 and repair the name silently.
+  let commonName = (edits.commonName ?? requested.commonName ?? '').replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
   if (commonName === '') commonName = dnsNames[0] ?? '';
   if (commonName === '') {
     throw new CaError(CaErrorCode.SUBJECT_MISSING, 'The request has neither a common name nor a DNS name; enter at least one.');
   }
-  if (commonName.length > MAX_COMMON_NAME || /[\u0000-\u001f]/.test(commonName)) {
-    throw new CaError(CaErrorCode.SUBJECT_INVALID, `The common name must be 1 to ${MAX_COMMON_NAME} printable characters.`, { commonName });
+  if (commonName.length > MAX_COMMON_NAME || INVISIBLE.test(commonName)) {
+    throw new CaError(
+      CaErrorCode.SUBJECT_INVALID,
+      `The common name "${shown(commonName)}" must be 1 to ${MAX_COMMON_NAME} characters without control or invisible characters (such as a zero-width space).`,
+      { commonName },
+    );
   }
-  // Without a domain policy (client certificates only, see checkProfile) no DNS name is issued:
-  // a common name like laptop.example.com stays a name there.
-  if (looksLikeHostName(commonName) && hasDomainPolicy(profile)) {
+  // A client profile without a domain policy issues no DNS name: laptop.example.com stays a name there.
+  if (issuesTlsServer(profile)) {
+    const host = tlsServerCommonName(commonName, profile);
+    commonName = host;
+    if (!dnsNames.includes(host)) dnsNames.unshift(host);
+  } else if (looksLikeHostName(commonName) && hasDomainPolicy(profile)) {
     const host = checkDnsName(commonName, profile);
     commonName = host;
     if (!dnsNames.includes(host)) dnsNames.unshift(host);

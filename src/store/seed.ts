@@ -116,7 +116,7 @@ async function seedInto(tx: Queryable, { ca }: SeedOptions): Promise<void> {
   // One client runs one query at a time: create sequentially.
   const profiles = [];
   for (const p of PROFILES) profiles.push(await createProfile(tx, p, SEEDER));
-  const [tls, client, , scep] = profiles;
+  const [tls, client] = profiles;
 
   const web01 = await createAsset(
     tx,
@@ -154,7 +154,8 @@ async function seedInto(tx: Queryable, { ca }: SeedOptions): Promise<void> {
     const card = await createCard(tx, { cardTypeId: type, serialNumber: `${type === 'smart-card' ? 'SC' : 'VSC'}-${String(1000 + n)}`, holderName, holderEmail }, SEEDER);
     const user = await addCardRelation(tx, card.id, { relatedType: 'user', relatedId: holderEmail }, SEEDER);
     for (const purpose of ['Authentication', 'Signature']) {
-      const profile = (purpose === 'Authentication' ? client : scep)!;
+      // A card holder's certificates are client certificates: a person's name is no TLS server name (issue 17.2).
+      const profile = client!;
       const issued = await demoCertificate(ca, profile, `${holderName} (${purpose})`, [], {});
       const cert = await createCertificate(tx, { state: 'Valid', profileId: profile.id, cardId: card.id, ...issued }, SEEDER);
       const rel = await addCardRelation(tx, card.id, { relatedType: 'certificate', relatedId: String(cert.id) }, SEEDER);

@@ -129,7 +129,7 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
 
   /** A certificate issued by the CA and recorded Valid in the store. */
   async function aValidIssuedCertificate(cardId?: number) {
-    const profile = await aProfile(watcher, { keyAlgorithm: 'EC', minKeySize: 256 });
+    const profile = await aProfile(watcher, { keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'] });
     const cn = `conc-${crypto.randomBytes(4).toString('hex')}`;
     const issued = await ca.issueFromCsr({ idempotencyKey: `it-${cn}`, csr: ecCsrPem(cn, []), profile: toCaProfile(profile) });
     return createCertificate(watcher, { state: 'Valid', profileId: profile.id, cardId, subject: issued.subject, serial: issued.serialNumber, pem: issued.certificatePem }, actor);

@@ -114,6 +114,40 @@ describe('built-in CA: P10 issuance', () => {
 describe('built-in CA: what a certificate may name and certify (issue 17)', () => {
   const certificates = async (): Promise<number> => (await (await testCa()).db.pool.query('SELECT count(*)::int AS n FROM ca_certificates')).rows[0].n;
 
+  /** `openssl verify -verify_hostname`: does OpenSSL accept the certificate for this host? */
+  async function opensslAcceptsHost(certPem: string, host: string): Promise<boolean> {
+    const chain = await (await testCa()).ca.caCertificates();
+    const r = await openssl(['verify', '-CAfile', tmpFile('root.pem', chain.root), '-untrusted', tmpFile('issuing.pem', chain.issuing), '-verify_hostname', host, tmpFile('host.pem', certPem)]);
+    return r.code === 0 && r.out.includes(': OK');
+  }
+
+  it('when a TLS server CSR has a common name that is not a host name (17.2), then nothing is issued that openssl would accept for that name', async () => {
+    const { ca } = await testCa();
+    const before = await certificates();
+    for (const cn of ['evil_host.evil.com', 'www.evil.com:443', 'www.evil.com/x', 'www.evil.com\u200b', 'www.example.com\u200b', 'intranet']) {
+      const { csrPem } = makeCsr({ subject: `/CN=${cn.replace('/', '\\/')}` });
+      let outcome: string;
+      try {
+        const cert = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: csrPem, profile: webProfile });
+        outcome = `issued (${cert.dnsNames.length} DNS names); openssl -verify_hostname ${JSON.stringify(cn)}: ${(await opensslAcceptsHost(cert.certificatePem, cn)) ? 'OK' : 'refused'}`;
+      } catch (err) {
+        if (!(err instanceof CaError)) throw err;
+        outcome = err.code;
+        expect(err.message, cn).to.match(/common name/);
+      }
+      expect(outcome, JSON.stringify(cn)).to.equal(CaErrorCode.SUBJECT_INVALID);
+    }
+    expect(await certificates()).to.equal(before);
+  });
+
+  it('when a TLS server CSR has only a common name, then the name is also the certificate\'s DNS name: openssl accepts it for that host and no other', async () => {
+    const { ca } = await testCa();
+    const cert = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ subject: '/CN=only-cn.example.com' }).csrPem, profile: webProfile });
+    expect((await openssl(['x509', '-noout', '-ext', 'subjectAltName', '-in', tmpFile('c.pem', cert.certificatePem)])).out).to.contain('DNS:only-cn.example.com');
+    expect(await opensslAcceptsHost(cert.certificatePem, 'only-cn.example.com')).to.equal(true);
+    expect(await opensslAcceptsHost(cert.certificatePem, 'evil.example.org')).to.equal(false);
+  });
+
   it('when a profile issues TLS server certificates without a domain policy (17.12), then nothing is issued or registered under it; an IP address is never a DNS name', async () => {
     const { ca } = await testCa();
     const before = await certificates();
@@ -127,6 +161,7 @@ describe('built-in CA: what a certificate may name and certify (issue 17)', () =
     }
     expect(await refusal(ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ subject: '/CN=ip.example.com', san: 'DNS:ip.example.com,DNS:10.0.0.1' }).csrPem, profile: webProfile }))).to.equal(CaErrorCode.DNS_NAME_INVALID);
     expect(await refusal(ca.generateKeyPair({ idempotencyKey: jobKey(), profile: webProfile, commonName: 'ip.example.com', dnsNames: ['127.1'] }))).to.equal(CaErrorCode.DNS_NAME_INVALID);
+    expect(await refusal(ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ subject: '/CN=10.0.0.1' }).csrPem, profile: webProfile }))).to.equal(CaErrorCode.SUBJECT_INVALID);
     expect(await certificates()).to.equal(before);
   });
 
@@ -156,6 +191,7 @@ describe('built-in CA: what a certificate may name and certify (issue 17)', () =
     const text = (await openssl(['x509', '-noout', '-text', '-in', tmpFile('ec.pem', ec.certificatePem)])).out;
     expect(text).to.contain('ASN1 OID: prime256v1').and.not.contain('Field Type');
   });
+
   it('when a P10 request has a non-ASCII common name (17.15), then the certificate carries it as written, as the P12 path does', async () => {
     const { ca } = await testCa();
     const subjectOf = async (pem: string) => (await openssl(['x509', '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space', '-in', tmpFile('u.pem', pem)])).out.trim();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import crypto from 'node:crypto';
 import { CaError, CaErrorCode } from '../../../src/ca/errors';
-import { clock, ecProfile, jobKey, openssl, testCa, tmpFile, verifyWithChain, webProfile, refusal } from './support';
+import { clientProfile, clock, ecProfile, jobKey, openssl, testCa, tmpFile, verifyWithChain, webProfile, refusal } from './support';
 
 describe('built-in CA: P12 key generation', () => {
   afterEach(() => {
@@ -38,7 +38,7 @@ describe('built-in CA: P12 key generation', () => {
 
   it('when an EC key pair is generated, then it is a P-256 key in a PKCS#12 openssl opens', async () => {
     const { ca } = await testCa();
-    const result = await ca.generateKeyPair({ idempotencyKey: jobKey(), profile: ecProfile, commonName: 'Erika Mustermann' });
+    const result = await ca.generateKeyPair({ idempotencyKey: jobKey(), profile: clientProfile, commonName: 'Erika Mustermann' });
     const file = tmpFile('e.p12', (await ca.downloadPkcs12(result.pkcs12Id)).pkcs12);
     const pem = (await openssl(['pkcs12', '-in', file, '-nodes', '-passin', `pass:${result.password}`])).out;
     const key = crypto.createPrivateKey(pem.slice(pem.indexOf('-----BEGIN PRIVATE KEY-----')));

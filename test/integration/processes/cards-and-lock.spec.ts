@@ -49,7 +49,8 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
 
   async function aCardWithCertificate(type = 'smart-card', revocationApprovalRequired = false) {
     const card = await aCard(pool, type);
-    const profile = await aProfile(pool, { keyAlgorithm: 'EC', minKeySize: 256, revocationApprovalRequired });
+    // A card holder's certificate is a client certificate: a name like holder-1a2b3c is no TLS server name.
+    const profile = await aProfile(pool, { keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'], revocationApprovalRequired });
     const cn = `holder-${crypto.randomBytes(3).toString('hex')}`;
     const issued = await ca.issueFromCsr({ idempotencyKey: `p-${cn}`, csr: buildCsr({ keyPair: crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), commonName: cn }), profile: toCaProfile(profile) });
     const cert = await createCertificate(pool, { state: 'Valid', profileId: profile.id, cardId: card.id, subject: issued.subject, serial: issued.serialNumber, pem: issued.certificatePem }, actor);

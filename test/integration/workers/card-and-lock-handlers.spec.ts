@@ -42,7 +42,8 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
 
   /** A certificate really issued by the CA, recorded Valid in the store. */
   async function aCertificate(over: { cardId?: number; revocationApprovalRequired?: boolean } = {}) {
-    const profile = await aProfile(pool, { keyAlgorithm: 'EC', minKeySize: 256, revocationApprovalRequired: over.revocationApprovalRequired ?? false });
+    // A card holder's certificate is a client certificate: a name like user-1a2b3c is no TLS server name.
+    const profile = await aProfile(pool, { keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'], revocationApprovalRequired: over.revocationApprovalRequired ?? false });
     const cn = `user-${crypto.randomBytes(3).toString('hex')}`;
     const issued = await ca.issueFromCsr({
       idempotencyKey: `it-${cn}`,

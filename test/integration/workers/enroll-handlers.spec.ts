@@ -184,7 +184,7 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
     it('when an asset is registered for SCEP, then Registered, and the challenge comes only through the link', async () => {
       const profile = await aProfile(pool, { protocol: 'SCEP' });
       const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
-      const out = await ok('enroll.scep.register', { certificateId: prep.certificateId, requestId: prep.requestId, commonName: 'printer-3', operator: 'agent1' });
+      const out = await ok('enroll.scep.register', { certificateId: prep.certificateId, requestId: prep.requestId, commonName: 'printer-3.corp.example.com', operator: 'agent1' });
       expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Registered');
       const { challengePassword } = (await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl))).payload as { challengePassword: string };
       secretsSeen.push(challengePassword);

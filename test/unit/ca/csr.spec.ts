@@ -7,6 +7,7 @@ import { CaError, CaErrorCode, type CaErrorCode as Code } from '../../../src/ca/
 import type { CaProfile } from '../../../src/ca/profile';
 import { craftedRsaCsr, csrDer, makeCsr, withBadSignature } from '../../fixtures/csr/make-csr';
 
+// No extended key usage: valid for any purpose, TLS server authentication included.
 const rsaProfile: CaProfile = { id: 'web-rsa', keyAlgorithm: 'RSA', minKeySize: 2048, validityDays: 365, allowedDnsSuffixes: ['example.com'] };
 const ecProfile: CaProfile = { ...rsaProfile, id: 'web-ec', keyAlgorithm: 'EC', minKeySize: 256 };
 const clientProfile: CaProfile = { ...rsaProfile, id: 'client', extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: [] };
@@ -99,7 +100,16 @@ describe('CSR parsing (P10)', () => {
       ['a DNS name with a control byte', () => parseCsr(makeCsr({ san: Buffer.from('DNS:www.example.com\x01', 'latin1') }).csrPem), CaErrorCode.DNS_NAME_INVALID, /not ASCII|control/],
       ['101 alternative names', () => parseCsr(makeCsr({ san: sans(101) }).csrPem), CaErrorCode.SAN_TOO_MANY, /101 alternative names.*at most 100/],
       ['1,500 alternative names', () => parseCsr(makeCsr({ san: sans(1500) }).csrPem), CaErrorCode.SAN_TOO_MANY, /at most 100/],
+      // Issue 17.2: under a TLS server profile the common name is a DNS name, or nothing is issued.
+      ['a common name with an underscore', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=evil_host.evil.com' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /"evil_host\.evil\.com".*DNS name/],
+      ['a common name with a port', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=www.evil.com:443' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /TLS server/],
+      ['a common name with a path', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=www.evil.com\\/x' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /TLS server/],
+      ['a common name with a zero-width space', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=www.evil.com\u200b' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /invisible|control/],
+      ['a common name inside the policy with a zero-width space', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=www.example.com\u200b' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /invisible|control/],
+      ['a single-label common name', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=intranet' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /"intranet".*DNS name/],
+      ['a person as common name', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=Erika Mustermann' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /TLS server/],
       // Issue 17.12: IP literals are never DNS names.
+      ['an IP address as common name', () => approveCsr(parseCsr(makeCsr({ subject: '/CN=10.0.0.1' }).csrPem), rsaProfile), CaErrorCode.SUBJECT_INVALID, /IP address/],
       ['an IP address as DNS name', () => approveCsr(parseCsr(makeCsr({ san: 'DNS:10.0.0.1' }).csrPem), rsaProfile), CaErrorCode.DNS_NAME_INVALID, /IP address/],
     ];
     for (const [what, run, code, message] of corpus) {

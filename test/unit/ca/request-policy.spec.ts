@@ -76,6 +76,27 @@ describe('domain policy', () => {
   });
 });
 
+describe('the common name of a TLS server certificate (issue 17.2)', () => {
+  const client: CaProfile = { ...profile, extendedKeyUsage: ['clientAuth'] };
+
+  it('when the profile issues TLS server certificates, then the common name must be a DNS name under the policy, and it is always a DNS name of the certificate', () => {
+    for (const tls of [profile, { ...profile, extendedKeyUsage: ['serverAuth' as const] }, { ...profile, extendedKeyUsage: ['clientAuth' as const, 'serverAuth' as const] }]) {
+      expect(approveNames({ commonName: 'Web.Corp.Example.com', dnsNames: [] }, tls)).to.deep.include({ commonName: 'web.corp.example.com', dnsNames: ['web.corp.example.com'] });
+      for (const cn of ['evil_host.evil.com', 'www.evil.com:443', 'www.evil.com/x', 'www.evil.com\u200b', 'web.corp.example.com\u200b', 'web.corp.example.com:443', 'intranet', 'Erika Mustermann', '10.0.0.1']) {
+        expect(codeOf(() => approveNames({ commonName: cn, dnsNames: ['web.corp.example.com'] }, tls)), JSON.stringify(cn)).to.equal(CaErrorCode.SUBJECT_INVALID);
+        expect(codeOf(() => approveNames({ dnsNames: [] }, tls, { commonName: cn })), `edit ${JSON.stringify(cn)}`).to.equal(CaErrorCode.SUBJECT_INVALID);
+      }
+    }
+  });
+
+  it('when the profile issues client certificates only, then a person\'s name is a common name, but never an invisible character', () => {
+    expect(approveNames({ commonName: 'Jürgen Müller', dnsNames: [] }, client)).to.deep.include({ commonName: 'Jürgen Müller', dnsNames: [] });
+    for (const cn of ['Erika\u200bMustermann', 'Erika\u00a0Mustermann', 'Erika\u202eMustermann', 'Erika\u0007', 'Erika\u2028Mustermann']) {
+      expect(codeOf(() => approveNames({ commonName: cn, dnsNames: [] }, client)), JSON.stringify(cn)).to.equal(CaErrorCode.SUBJECT_INVALID);
+    }
+  });
+});
+
 describe('approving a request', () => {
   it('when the operator edits the names, then the edits replace the request and the template fixes the organization', () => {
     const approved = approveNames({ commonName: 'old.corp.example.com', dnsNames: ['old.corp.example.com'] }, profile, {
@@ -99,8 +120,8 @@ describe('approving a request', () => {
     expect(codeOf(() => approveNames({ dnsNames: [] }, profile))).to.equal(CaErrorCode.SUBJECT_MISSING);
   });
 
-  it('when the common name is a person, then it is kept and no DNS name is added', () => {
-    const approved = approveNames({ commonName: 'Erika Mustermann', dnsNames: [] }, profile);
+  it('when the common name is a person under a client profile, then it is kept and no DNS name is added', () => {
+    const approved = approveNames({ commonName: 'Erika Mustermann', dnsNames: [] }, { ...profile, extendedKeyUsage: ['clientAuth'] });
     expect(approved.dnsNames).to.deep.equal([]);
     expect(approved.commonName).to.equal('Erika Mustermann');
   });
