@@ -30,6 +30,8 @@ import { ensureWebappUsers } from './webapp-users';
 export const LOCAL_ENGINE_CONFIG = path.join(PROJECT_ROOT, 'camunda-local', 'application.yaml');
 export const LOCAL_86_CONFIG_DIR = path.join(PROJECT_ROOT, 'camunda-local', '8.6');
 export const OPENSEARCH_URL = 'http://127.0.0.1:9200';
+/** The broker's exporter writes through camunda-local/8.6/ism-stub.js (see there why). */
+export const EXPORTER_OPENSEARCH_URL = 'http://127.0.0.1:9201';
 
 export interface LocalEngineOptions {
   config: Config;
@@ -37,6 +39,11 @@ export interface LocalEngineOptions {
   log?: (line: string) => void;
   /** How long `up()` waits for a starting engine. Default 10 minutes. */
   startTimeoutMs?: number;
+  /**
+   * When this call starts the engine: begin with empty broker and OpenSearch data (the test run
+   * does, so no instance of an earlier run is around). Default false: data is kept between starts.
+   */
+  fresh?: boolean;
 }
 
 /** Thrown when the engine cannot be started or does not become ready; the message says why. */
@@ -49,7 +56,7 @@ export class EngineStartError extends Error {
 
 /** One process of the local engine. */
 interface Component {
-  name: 'opensearch' | 'broker' | 'tasklist' | 'operate' | 'camunda';
+  name: 'opensearch' | 'ism-stub' | 'broker' | 'tasklist' | 'operate' | 'camunda';
   command: string;
   args: string[];
   cwd: string;
@@ -186,7 +193,7 @@ function isOurProcess(pid: number): boolean {
     return false;
   }
   try {
-    return /java|camunda|broker|tasklist|operate|opensearch/i.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    return /java|camunda|broker|tasklist|operate|opensearch|ism-stub/i.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return true; // no /proc (not Linux): trust the pid file
   }
@@ -312,12 +319,22 @@ function componentsFor(config: Config, dist: Distribution, java: JavaInstallatio
         return r.body?.status === 'green' || r.body?.status === 'yellow' ? undefined : `opensearch: ${r.body?.status ?? r.status}`;
       },
     };
+    const ismStub: Component = {
+      name: 'ism-stub',
+      command: process.execPath,
+      args: [path.join(LOCAL_86_CONFIG_DIR, 'ism-stub.js'), new URL(EXPORTER_OPENSEARCH_URL).port, OPENSEARCH_URL],
+      cwd: paths.dir,
+      env: {},
+      async waitingFor() {
+        return (await httpStatus(`${EXPORTER_OPENSEARCH_URL}/_plugins/_ism/explain`))?.status === 200 ? undefined : 'ism-stub: not answering';
+      },
+    };
     const broker: Component = {
       name: 'broker',
       command: path.join(dist.home, 'bin', 'broker'),
       args: [],
       cwd: dist.home,
-      env: { ...javaEnv, ...spring('broker.yaml'), ZEEBE_BROKER_DATA_DIRECTORY: paths.brokerData },
+      env: { ...javaEnv, ...spring('broker.yaml'), ZEEBE_BROKER_DATA_DIRECTORY: paths.brokerData, WPKI_EXPORTER_OPENSEARCH_URL: EXPORTER_OPENSEARCH_URL },
       async waitingFor() {
         return (await actuatorWaiting('broker', 9600)) ?? (await topologyWaiting(c.restAddress, undefined));
       },
@@ -330,7 +347,7 @@ function componentsFor(config: Config, dist: Distribution, java: JavaInstallatio
       env: { ...javaEnv, ...spring(`${name}.yaml`) },
       waitingFor: () => actuatorWaiting(name, port, '/actuator/health/readiness'),
     });
-    return [[opensearch], [broker], [webapp('tasklist', 9602), webapp('operate', 9601)]];
+    return [[opensearch, ismStub], [broker], [webapp('tasklist', 9602), webapp('operate', 9601)]];
   }
   const storage = secondaryStorage(c.secondaryStorageUrl);
   const camunda: Component = {
@@ -346,7 +363,7 @@ function componentsFor(config: Config, dist: Distribution, java: JavaInstallatio
   return [[camunda]];
 }
 
-const COMPONENT_NAMES = ['opensearch', 'broker', 'tasklist', 'operate', 'camunda'] as const;
+const COMPONENT_NAMES = ['opensearch', 'ism-stub', 'broker', 'tasklist', 'operate', 'camunda'] as const;
 
 /** The pids of the local engine's processes that are alive, by component. */
 function livePids(paths: EnginePaths): Map<string, number> {
@@ -425,7 +442,11 @@ export async function up(options: LocalEngineOptions): Promise<EngineHandle> {
     return { restAddress, started: false, capabilities: caps, logDir: paths.dir };
   }
 
-  if (caps.generation === '8.8+' && secondaryStorage(config.camunda.secondaryStorageUrl).inMemory && fs.existsSync(paths.brokerData)) {
+  if (options.fresh) {
+    log(`[camunda] starting with empty engine data (${paths.brokerData}, ${paths.opensearchData})`);
+    fs.rmSync(paths.brokerData, { recursive: true, force: true });
+    fs.rmSync(paths.opensearchData, { recursive: true, force: true });
+  } else if (caps.generation === '8.8+' && secondaryStorage(config.camunda.secondaryStorageUrl).inMemory && fs.existsSync(paths.brokerData)) {
     // In-memory H2 starts empty: broker state from a previous run would disagree with it.
     fs.rmSync(paths.brokerData, { recursive: true, force: true });
   }
@@ -491,7 +512,7 @@ export async function down(options: Pick<LocalEngineOptions, 'config' | 'log'>):
     log('[camunda] no local engine is running');
     return { stopped: false };
   }
-  const order = ['tasklist', 'operate', 'camunda', 'broker', 'opensearch'].filter((n) => live.has(n));
+  const order = ['tasklist', 'operate', 'camunda', 'broker', 'ism-stub', 'opensearch'].filter((n) => live.has(n));
   log(`[camunda] stopping ${order.join(', ')} ...`);
   await Promise.all(order.filter((n) => n === 'tasklist' || n === 'operate').map((n) => stopProcess(live.get(n)!, log)));
   for (const n of order.filter((x) => x !== 'tasklist' && x !== 'operate')) await stopProcess(live.get(n)!, log);

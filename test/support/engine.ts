@@ -31,7 +31,8 @@ let pending: Promise<TestEngine> | undefined;
 
 async function obtain(): Promise<TestEngine> {
   const config = loadConfig();
-  const handle = await up({ config, log: (line) => console.log(`      ${line}`) });
+  // A run that starts the engine starts it empty: no instance of an earlier run takes the workers' time.
+  const handle = await up({ config, fresh: true, log: (line) => console.log(`      ${line}`) });
   if (handle.started) {
     onRunEnd(async () => {
       await down({ config, log: (line) => console.log(`      ${line}`) });
