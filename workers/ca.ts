@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import type { Pool } from 'pg';
 import type { CaConnector } from '../src/ca/connector';
+import { CaErrorCode, isCaError } from '../src/ca/errors';
 import type { RevocationReason } from '../src/ca/revocation';
+import { recordAudit } from '../src/store/audit';
 import { REVOCATION_STATES, type RevocationState } from '../src/domain/states';
 import { getCertificate, transitionCertificate } from '../src/store/certificates';
 import { applyOnce } from '../src/store/effects';
@@ -35,6 +37,43 @@ export const LOCK_CHOICES = ['Certificate hold', ...REVOCATION_STATES] as const;
 export type LockChoice = (typeof LOCK_CHOICES)[number];
 
 const certificateId = z.coerce.number().int().positive();
+
+/**
+ * Puts a certificate on hold at the CA, decided from the CA's own status, never from the
+ * store's (issues 17.3, 17.6): valid there, it is held now; already on hold there, there is
+ * nothing to do and that is a success (a retry after a half-done attempt converges); revoked
+ * there, it cannot be held (STATE_CONFLICT). Resolves with true when the CA changed now.
+ */
+export async function holdAtCa(atCa: CaConnector, serialNumber: string, idempotencyKey: string): Promise<boolean> {
+  const now = await atCa.status(serialNumber);
+  if (now.status === 'hold') return false;
+  if (now.status === 'revoked') {
+    throw new BpmnError('STATE_CONFLICT', `certificate ${serialNumber} is revoked at the CA (${now.reason ?? 'unspecified'}): it cannot be put on hold`);
+  }
+  try {
+    await atCa.hold({ idempotencyKey, serialNumber });
+    return true;
+  } catch (err) {
+    // Held by someone else between the status and the hold: what was asked for is true.
+    if (isCaError(err) && err.code === CaErrorCode.CERTIFICATE_ALREADY_ON_HOLD) return false;
+    throw err;
+  }
+}
+
+/**
+ * Revokes at the CA, decided from the CA's status: valid or on hold there, it is revoked now;
+ * already revoked there with the same reason, that is a success; with another reason,
+ * STATE_CONFLICT (revocation is final). Resolves with true when the CA changed now.
+ */
+export async function revokeAtCa(atCa: CaConnector, serialNumber: string, idempotencyKey: string, reason: RevocationReason): Promise<boolean> {
+  const now = await atCa.status(serialNumber);
+  if (now.status === 'revoked') {
+    if (now.reason === reason) return false;
+    throw new BpmnError('STATE_CONFLICT', `certificate ${serialNumber} is already revoked at the CA (${now.reason ?? 'unspecified'}); revocation cannot be changed`);
+  }
+  await atCa.revoke({ idempotencyKey, serialNumber, reason });
+  return true;
+}
 
 export function createCaHandlers({ pool, ca }: CaWorkerDeps) {
   /** Start of the lock: the certificate must be Valid or on hold; the profile says whether approval comes first. */
@@ -75,17 +114,28 @@ export function createCaHandlers({ pool, ca }: CaWorkerDeps) {
     output: z.object({ certificateState: z.enum(LOCK_CHOICES) }),
     async handle({ certificateId: id, lockReason, operator }, job) {
       const { result } = await applyOnce(pool, `${job.key}:lock`, 'ca.lock-certificate', async (tx) => {
+        // The certificate's row is locked before the CA acts: a concurrent change waits, and a
+        // state that no longer allows the lock is refused before anything happens at the CA.
+        await tx.query('SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE', [id]);
         const cert = await getCertificate(tx, id);
         if ((cert.state !== 'Valid' && cert.state !== 'Certificate hold') || !cert.serial) {
           throw new BpmnError('STATE_CONFLICT', `certificate ${cert.subject} is '${cert.state}': only a valid or held certificate can be locked or revoked`);
         }
-        if (lockReason === cert.state) return lockReason; // already on hold: nothing to do
         const key = `${job.key}:${lockReason}`;
+        const ctx = { actor: operator, processInstanceKey: job.processInstanceKey, reason: lockReason };
         // At the CA in the same transaction: the CA's change commits with the store's, or neither does.
+        // What the CA does is decided from the CA's status, not the store's: after a virtual smart
+        // card's reactivation the store says 'Certificate hold' while the CA says valid (issue 17.3).
         const atCa = ca.within(tx);
-        if (lockReason === 'Certificate hold') await atCa.hold({ idempotencyKey: key, serialNumber: cert.serial });
-        else await atCa.revoke({ idempotencyKey: key, serialNumber: cert.serial, reason: CRL_REASON_OF[lockReason] });
-        await transitionCertificate(tx, id, lockReason, { actor: operator, processInstanceKey: job.processInstanceKey, reason: lockReason });
+        const changedAtCa =
+          lockReason === 'Certificate hold'
+            ? await holdAtCa(atCa, cert.serial, key)
+            : await revokeAtCa(atCa, cert.serial, key, CRL_REASON_OF[lockReason]);
+        if (cert.state !== lockReason) await transitionCertificate(tx, id, lockReason, ctx);
+        else if (changedAtCa) {
+          // The store's state stays; the CA's change is still a change of the certificate, so it is in its history.
+          await recordAudit(tx, { objectType: 'certificate', objectId: id, fromState: cert.state, toState: cert.state, ...ctx, reason: 'put on hold at the CA, where it was valid (the store already said on hold)' });
+        }
         return lockReason;
       });
       return { certificateState: result };

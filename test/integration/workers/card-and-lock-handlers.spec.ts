@@ -151,6 +151,36 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
       expect(crl).to.contain('Certificate Hold').and.contain('Key Compromise');
     });
 
+    it('when a virtual smart card was reactivated (certificates valid at the CA, on hold in the store), then "Certificate hold" holds them at the CA again: on the CRL, the change in the history (issue 17.3)', async () => {
+      const { card, certs } = await aCardWithCertificates('virtual-smart-card');
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+      try {
+        await ok('cards.reactivate', { cardId: card.id, operator: 'operator' });
+      } finally {
+        await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+      }
+      const cert = certs[0]!;
+      expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
+      expect((await ca.status(cert.serial!)).status).to.equal('valid');
+
+      expect(await ok('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Certificate hold', operator: 'agent1' })).to.deep.equal({ certificateState: 'Certificate hold' });
+      expect((await ca.status(cert.serial!)).status).to.equal('hold');
+      expect(serialIn(await crlText(), cert.serial!), 'on the CRL').to.equal(true);
+      expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
+      const last = (await auditHistory(pool, 'certificate', cert.id)).at(-1)!;
+      expect(last).to.include({ fromState: 'Certificate hold', toState: 'Certificate hold', actor: 'agent1' });
+      expect(last.reason).to.match(/put on hold at the CA/);
+    });
+
+    it('when the certificate is already on hold at the CA but Valid in the store, then the lock succeeds and the store follows the CA (issue 17.3)', async () => {
+      const cert = await aCertificate();
+      await ca.hold({ idempotencyKey: `elsewhere-${cert.serial}`, serialNumber: cert.serial! });
+      expect(await run('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Certificate hold', operator: 'agent1' })).to.deep.include({ kind: 'complete' });
+      expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
+      expect((await ca.status(cert.serial!)).status).to.equal('hold');
+    });
+
     it('when a revoked certificate is to be locked, then STATE_CONFLICT and nothing changes', async () => {
       const cert = await aCertificate();
       await ok('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Superseded', operator: 'agent1' });
