@@ -8,7 +8,7 @@ import { createAsset, transitionAsset } from '../../../src/store/assets';
 import { setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
 import { createRequest, transitionRequest } from '../../../src/store/requests';
 import { auditHistory } from '../../../src/store/audit';
-import { waitForUserTask, processInstanceVariables } from '../../../src/engine/user-tasks';
+import { waitForUserTask, waitForVariables } from '../../../src/engine/user-tasks';
 import { testApi, type TestApi } from '../../support/api';
 import { appEngine } from '../../support/app-engine';
 import type { TestEngine } from '../../support/engine';
@@ -94,7 +94,7 @@ describe('API: signed in with the Camunda users (engine)', function () {
       const started = await call('POST', `/api/cards/${card.id}/use-cases/CardsProcDeactivate`);
       expect(started.status).to.equal(201);
       await waitForUserTask(engine.api, { processInstanceKey: started.body.processInstanceKey, state: 'CREATED' });
-      expect((await processInstanceVariables(engine.api, started.body.processInstanceKey)).approvalStep).to.equal(true);
+      expect((await waitForVariables(engine.api, started.body.processInstanceKey, ['approvalStep'])).approvalStep).to.equal(true);
     } finally {
       await call('PUT', '/api/admin/options/CardsProcDeactivate', 'demo', { approvalStep: false });
     }

@@ -126,4 +126,28 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     expect((await getCertificate(pool, cert.id)).state).to.equal('Key compromised');
     expect(await crl()).to.contain(cert.serial!.toUpperCase()).and.contain('KEY COMPROMISE');
   });
+
+  it('when reactivation is disabled (the default), then the process ends as "Use case disabled" with no task, and the card stays inactive', async () => {
+    const { card } = await aCardWithCertificate('virtual-smart-card');
+    await transitionCard(pool, card.id, 'inactive', actor);
+    const pik = await start('VirtualSmartCardProcReactivate', { cardId: card.id });
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
+    expect(await engine.api.searchUserTasks({ processInstanceKey: pik })).to.deep.equal([]);
+    expect((await getCard(pool, card.id)).state).to.equal('inactive');
+  });
+
+  it('when the profile requires approval for a lock, then an agent approves first and only then the certificate is held (store and CRL)', async () => {
+    const { cert } = await aCardWithCertificate('smart-card', true);
+    const pik = await start('AssetsProcLockCertificate', { certificateId: cert.id });
+    await complete(pik, 'Task_ChooseLock', 'operator', { nextAction: 'next', lockReason: 'Certificate hold' });
+    const approvalKey = await pollUntil('the approval sub-process', async () => {
+      const found = (await engine.api.searchProcessInstances({ parentProcessInstanceKey: pik })).filter((p) => p.processDefinitionId === 'AssetsProcApproval');
+      return found[0]?.processInstanceKey;
+    });
+    expect((await getCertificate(pool, cert.id)).state, 'held before the approval').to.equal('Valid');
+    await complete(approvalKey, 'Task_ApproveRequest', 'agent2', { decision: 'approve' });
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED', { timeoutMs: 60_000 });
+    expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
+    expect(await crl()).to.contain(cert.serial!.toUpperCase());
+  });
 });
