@@ -6,6 +6,12 @@ export function isState<S extends string>(m: StateMachine<S>, value: string): va
   return (m.states as readonly string[]).includes(value);
 }
 
+/** The refusal of a value that is not a state of `m`: "'X' is not an asset state (one of: ...)". */
+export function notAStateError(m: StateMachine<string>, value: string): ValidationError {
+  const article = /^[aeiou]/i.test(m.object) ? 'an' : 'a';
+  return new ValidationError(`'${value}' is not ${article} ${m.object} state (one of: ${m.states.join(', ')})`);
+}
+
 export function canTransition<S extends string>(m: StateMachine<S>, from: S, to: S): boolean {
   return (m.transitions[from] ?? []).includes(to);
 }
@@ -22,7 +28,7 @@ export function nextStates<S extends string>(m: StateMachine<S>, from: S): reado
  */
 export function assertTransition<S extends string>(m: StateMachine<S>, id: string | number, from: S, to: string): S {
   if (!isState(m, to)) {
-    throw new ValidationError(`'${to}' is not a ${m.object} state (one of: ${m.states.join(', ')})`);
+    throw notAStateError(m, to);
   }
   if (!canTransition(m, from, to)) throw new StateConflictError(m.object, id, from, to);
   return to;

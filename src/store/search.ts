@@ -2,8 +2,7 @@
 import type { Queryable } from './db';
 import { parseInput, searchParams, type Page, type SearchParams } from './validate';
 import type { StateMachine } from '../domain/states';
-import { isState } from '../domain/transitions';
-import { ValidationError } from '../domain/errors';
+import { isState, notAStateError } from '../domain/transitions';
 
 export interface SearchSpec {
   table: string;
@@ -21,9 +20,7 @@ export async function searchTable<T>(q: Queryable, spec: SearchSpec, params: Sea
   const values: unknown[] = [...(spec.where?.values ?? [])];
   const conds: string[] = spec.where ? [spec.where.sql] : [];
   if (p.state !== undefined) {
-    if (!isState(spec.machine, p.state)) {
-      throw new ValidationError(`'${p.state}' is not a ${spec.machine.object} state (one of: ${spec.machine.states.join(', ')})`);
-    }
+    if (!isState(spec.machine, p.state)) throw notAStateError(spec.machine, p.state);
     values.push(p.state);
     conds.push(`state = $${values.length}`);
   }

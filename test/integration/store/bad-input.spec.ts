@@ -69,7 +69,7 @@ describe('store: bad input at the repository edge', () => {
   }
 
   it('when a search asks for an unknown state, then it is refused naming the states', async () => {
-    await refused(() => searchAssets(pool, { state: 'Gone' }), /'Gone' is not a asset state \(one of: Active, Inactive, Pending\)/);
+    await refused(() => searchAssets(pool, { state: 'Gone' }), /'Gone' is not an asset state \(one of: Active, Inactive, Pending\)/);
   });
 
   it('when a search asks for too many rows, then it is refused', async () => {
