@@ -9,6 +9,7 @@ import type { CaConnector } from '../src/ca/connector';
 import { CaErrorCode, isCaError } from '../src/ca/errors';
 import type { RevocationReason } from '../src/ca/revocation';
 import { recordAudit } from '../src/store/audit';
+import type { Queryable } from '../src/store/db';
 import { REVOCATION_STATES, type RevocationState } from '../src/domain/states';
 import { getCertificate, transitionCertificate } from '../src/store/certificates';
 import { applyOnce } from '../src/store/effects';
@@ -58,6 +59,23 @@ export async function holdAtCa(atCa: CaConnector, serialNumber: string, idempote
     if (isCaError(err) && err.code === CaErrorCode.CERTIFICATE_ALREADY_ON_HOLD) return false;
     throw err;
   }
+}
+
+/**
+ * Records in the certificate's history that the CA put it on hold while the store already said
+ * 'Certificate hold' (after a virtual smart card's reactivation): the store's state stays, but
+ * the CA's change is a change of the certificate, so it has its audit row.
+ */
+export async function recordHeldAtCa(tx: Queryable, certificateId: number, ctx: { actor: string; processInstanceKey?: string }): Promise<void> {
+  await recordAudit(tx, {
+    objectType: 'certificate',
+    objectId: certificateId,
+    fromState: 'Certificate hold',
+    toState: 'Certificate hold',
+    actor: ctx.actor,
+    processInstanceKey: ctx.processInstanceKey,
+    reason: 'put on hold at the CA, where it was valid (the store already said on hold)',
+  });
 }
 
 /**
@@ -132,10 +150,7 @@ export function createCaHandlers({ pool, ca }: CaWorkerDeps) {
             ? await holdAtCa(atCa, cert.serial, key)
             : await revokeAtCa(atCa, cert.serial, key, CRL_REASON_OF[lockReason]);
         if (cert.state !== lockReason) await transitionCertificate(tx, id, lockReason, ctx);
-        else if (changedAtCa) {
-          // The store's state stays; the CA's change is still a change of the certificate, so it is in its history.
-          await recordAudit(tx, { objectType: 'certificate', objectId: id, fromState: cert.state, toState: cert.state, ...ctx, reason: 'put on hold at the CA, where it was valid (the store already said on hold)' });
-        }
+        else if (changedAtCa) await recordHeldAtCa(tx, id, ctx);
         return lockReason;
       });
       return { certificateState: result };

@@ -10,6 +10,7 @@ import { CARD_TYPES, cardRelations, cardTypeCommands, getCard, transitionCard, t
 import { certificatesByCard, transitionCertificate } from '../src/store/certificates';
 import { applyOnce } from '../src/store/effects';
 import { getOptions } from '../src/store/options';
+import { holdAtCa, recordHeldAtCa } from './ca';
 import { BpmnError, defineHandler } from './runtime';
 
 export interface CardDeps {
@@ -60,6 +61,12 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
   /**
    * Deactivates the card (spec 004): card 'inactive', every active relation deactivated, every
    * valid certificate put on hold at the CA and 'Certificate hold' in the store. No email.
+   *
+   * The card's state is checked and locked before anything happens at the CA, and what the CA
+   * does is decided from each certificate's status there, not the store's (issue 17.6): on hold
+   * there already is a success, so an attempt after a half-done one (a CA outside this
+   * database holds and does not roll back) converges; a certificate the store says is on hold
+   * but the CA says is valid (after a virtual smart card's reactivation) is held again.
    */
   const deactivate = defineHandler({
     type: 'cards.deactivate',
@@ -68,21 +75,36 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
     async handle({ cardId, operator }, job) {
       const ctx = { actor: operator, processInstanceKey: job.processInstanceKey, reason: 'card deactivated' };
       const { result } = await applyOnce(pool, `${job.key}:deactivate`, 'cards.deactivate', async (tx) => {
+        // Lock the card, then its certificates, before the CA acts: a concurrent deactivation
+        // waits here and then finds the card inactive (STATE_CONFLICT), rather than failing at the CA.
+        await tx.query('SELECT 1 FROM cards WHERE id = $1 FOR UPDATE', [cardId]);
         const card = await getCard(tx, cardId);
         if (card.state !== 'active') {
           throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is '${card.state}': only an active card can be deactivated`);
         }
-        const valid = (await certificatesByCard(tx, cardId)).filter((c) => c.state === 'Valid');
+        await tx.query('SELECT 1 FROM certificates WHERE card_id = $1 FOR UPDATE', [cardId]);
+        const inUse = (await certificatesByCard(tx, cardId)).filter((c) => (c.state === 'Valid' || c.state === 'Certificate hold') && c.serial);
         // At the CA in the same transaction: its holds commit with the store's changes, or none does.
         const atCa = ca.within(tx);
-        for (const cert of valid) {
-          if (cert.serial) await atCa.hold({ idempotencyKey: `${job.key}:hold:${cert.serial}`, serialNumber: cert.serial });
+        // Every status first: a certificate that cannot be held refuses the deactivation before anything changes.
+        for (const cert of inUse) {
+          const now = await atCa.status(cert.serial!);
+          if (now.status === 'revoked') {
+            throw new BpmnError(
+              'STATE_CONFLICT',
+              `certificate ${cert.subject} is revoked at the CA (${now.reason ?? 'unspecified'}) but '${cert.state}' in the store: record the revocation with Lock certificate first, then deactivate the card`,
+            );
+          }
         }
-        for (const cert of valid) await transitionCertificate(tx, cert.id, 'Certificate hold', ctx);
+        for (const cert of inUse) {
+          const changedAtCa = await holdAtCa(atCa, cert.serial!, `${job.key}:hold:${cert.serial}`);
+          if (cert.state === 'Valid') await transitionCertificate(tx, cert.id, 'Certificate hold', ctx);
+          else if (changedAtCa) await recordHeldAtCa(tx, cert.id, ctx);
+        }
         const active = (await cardRelations(tx, cardId)).filter((r) => r.state === 'active');
         for (const rel of active) await transitionCardRelation(tx, rel.id, 'inactive', ctx);
         await transitionCard(tx, cardId, 'inactive', ctx);
-        return { cardState: 'inactive' as const, certificatesOnHold: valid.length, relationsDeactivated: active.length };
+        return { cardState: 'inactive' as const, certificatesOnHold: inUse.length, relationsDeactivated: active.length };
       });
       return result;
     },
@@ -122,13 +144,18 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
     async handle({ cardId, operator }, job) {
       const ctx = { actor: operator, processInstanceKey: job.processInstanceKey, reason: 'virtual smart card reactivated' };
       const { result } = await applyOnce(pool, `${job.key}:reactivate`, 'cards.reactivate', async (tx) => {
+        await tx.query('SELECT 1 FROM cards WHERE id = $1 FOR UPDATE', [cardId]);
         const card = await getCard(tx, cardId);
         if (card.state !== 'inactive') {
           throw new BpmnError('STATE_CONFLICT', `virtual smart card ${card.serialNumber} is '${card.state}': only an inactive one can be reactivated`);
         }
+        await tx.query('SELECT 1 FROM certificates WHERE card_id = $1 FOR UPDATE', [cardId]);
         const held = (await certificatesByCard(tx, cardId)).filter((c) => c.state === 'Certificate hold' && c.serial);
         const atCa = ca.within(tx);
-        for (const cert of held) await atCa.release({ idempotencyKey: `${job.key}:release:${cert.serial}`, serialNumber: cert.serial! });
+        // Released where the CA holds it; one the CA already says is valid needs nothing (issue 17.6).
+        for (const cert of held) {
+          if ((await atCa.status(cert.serial!)).status === 'hold') await atCa.release({ idempotencyKey: `${job.key}:release:${cert.serial}`, serialNumber: cert.serial! });
+        }
         for (const rel of await cardRelations(tx, cardId)) {
           if (rel.state === 'inactive' && rel.relatedType !== 'certificate') await transitionCardRelation(tx, rel.id, 'active', ctx);
         }

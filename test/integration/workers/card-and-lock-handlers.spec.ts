@@ -12,6 +12,7 @@ import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '.
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { toCaProfile } from '../../../src/ca/store-profile';
 import type { BuiltinCa } from '../../../src/ca/builtin-ca';
+import type { CaConnector } from '../../../src/ca/connector';
 import { auditHistory } from '../../../src/store/audit';
 import { addCardRelation, cardRelations, getCard, setCardTypeCommandEnabled } from '../../../src/store/cards';
 import { createCertificate, getCertificate } from '../../../src/store/certificates';
@@ -97,6 +98,76 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
       expect((await auditHistory(pool, 'card', card.id)).length).to.equal(audit);
     });
 
+    it('when a certificate is already on hold at the CA but Valid in the store (an earlier attempt half done), then deactivation completes and CA and store agree (issue 17.6)', async () => {
+      const { card, certs } = await aCardWithCertificates();
+      await ca.hold({ idempotencyKey: `earlier-attempt-${certs[0]!.serial}`, serialNumber: certs[0]!.serial! });
+      expect(await ok('cards.deactivate', { cardId: card.id, operator: 'operator' })).to.deep.equal({ cardState: 'inactive', certificatesOnHold: 2, relationsDeactivated: 3 });
+      expect((await getCard(pool, card.id)).state).to.equal('inactive');
+      for (const c of certs) {
+        expect((await getCertificate(pool, c.id)).state).to.equal('Certificate hold');
+        expect((await ca.status(c.serial!)).status).to.equal('hold');
+      }
+    });
+
+    it('when a CA that keeps its own state fails halfway, then the next attempt converges: every certificate on hold at the CA and in the store, the card inactive (issue 17.6)', async () => {
+      const { card, certs } = await aCardWithCertificates();
+      // A CA outside this database: its holds commit on their own, whatever happens to the store's transaction.
+      let holds = 0;
+      const outside: CaConnector = Object.assign(Object.create(ca) as CaConnector, {
+        within: () => outside,
+        hold: async (r: Parameters<CaConnector['hold']>[0]) => {
+          if (++holds === 2) throw new Error('CA unreachable');
+          return ca.hold(r);
+        },
+      });
+      const h = new Map(createCardHandlers({ pool, ca: outside }).map((x) => [x.type, x]));
+      const first = await runHandler(h.get('cards.deactivate')!, { cardId: card.id, operator: 'operator' }, aJob('cards.deactivate'));
+      expect(first).to.deep.include({ kind: 'fail' });
+      expect((await getCard(pool, card.id)).state, 'rolled back in the store').to.equal('active');
+      expect((await ca.status(certs[0]!.serial!)).status, 'held at the outside CA').to.equal('hold');
+      const again = await runHandler(h.get('cards.deactivate')!, { cardId: card.id, operator: 'operator' }, aJob('cards.deactivate'));
+      expect(again).to.deep.include({ kind: 'complete' });
+      expect((await getCard(pool, card.id)).state).to.equal('inactive');
+      for (const c of certs) {
+        expect((await getCertificate(pool, c.id)).state).to.equal('Certificate hold');
+        expect((await ca.status(c.serial!)).status).to.equal('hold');
+      }
+    });
+
+    it('when a reactivated virtual smart card (certificates on hold in the store, valid at the CA) is deactivated again, then its certificates are held at the CA again and on the CRL (issue 17.6)', async () => {
+      const { card, certs } = await aCardWithCertificates('virtual-smart-card');
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+      try {
+        await ok('cards.reactivate', { cardId: card.id, operator: 'operator' });
+      } finally {
+        await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+      }
+      expect(await ok('cards.deactivate', { cardId: card.id, operator: 'operator' })).to.include({ cardState: 'inactive', certificatesOnHold: 2 });
+      const crl = await crlText();
+      for (const c of certs) {
+        expect((await ca.status(c.serial!)).status).to.equal('hold');
+        expect(serialIn(crl, c.serial!), `${c.serial} in CRL`).to.equal(true);
+      }
+    });
+
+    it('when two deactivations of one card run at once, then one deactivates it and the other answers STATE_CONFLICT, not a technical failure (issue 17.6)', async () => {
+      const { card, certs } = await aCardWithCertificates();
+      const outcomes = await Promise.all([1, 2].map(() => run('cards.deactivate', { cardId: card.id, operator: 'operator' })));
+      expect(outcomes.map((o) => (o.kind === 'error' ? o.errorCode : o.kind)).sort()).to.deep.equal(['STATE_CONFLICT', 'complete']);
+      expect((await auditHistory(pool, 'certificate', certs[0]!.id)).filter((a) => a.toState === 'Certificate hold')).to.have.length(1);
+    });
+
+    it('when a certificate of the card is revoked at the CA but Valid in the store, then STATE_CONFLICT saying so before anything changes at the CA or in the store', async () => {
+      const { card, certs } = await aCardWithCertificates();
+      await ca.revoke({ idempotencyKey: `elsewhere-${certs[1]!.serial}`, serialNumber: certs[1]!.serial!, reason: 'keyCompromise' });
+      const o = await run('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      expect(o).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
+      expect((o as { errorMessage: string }).errorMessage).to.match(/revoked at the CA/);
+      expect((await getCard(pool, card.id)).state).to.equal('active');
+      expect((await ca.status(certs[0]!.serial!)).status).to.equal('valid');
+    });
+
     it('when an admin switches on the approval step, then the next check says so (no code, no redeploy)', async () => {
       const { card } = await aCardWithCertificates();
       expect(await ok('cards.check-deactivate', { cardId: card.id, operator: 'operator' })).to.include({ approvalStep: false, certificateCount: 2 });
@@ -131,6 +202,19 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
       }
       const relations = await cardRelations(pool, card.id);
       expect(relations.filter((r) => r.relatedType === 'user').map((r) => r.state)).to.deep.equal(['active']);
+    });
+
+    it('when a held certificate of the card is already valid at the CA, then reactivation completes and releases the others (issue 17.6)', async () => {
+      const { card, certs } = await aCardWithCertificates('virtual-smart-card');
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      await ca.release({ idempotencyKey: `elsewhere-${certs[0]!.serial}`, serialNumber: certs[0]!.serial! });
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+      try {
+        expect(await ok('cards.reactivate', { cardId: card.id, operator: 'operator' })).to.include({ cardState: 'active' });
+      } finally {
+        await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+      }
+      for (const c of certs) expect((await ca.status(c.serial!)).status).to.equal('valid');
     });
 
     it('when the card is a smart card, then reactivation is refused', async () => {
