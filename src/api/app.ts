@@ -1,7 +1,8 @@
 /**
  * The operator and admin API, built by a factory from its dependencies (tests run it on port 0
- * against a real database and engine). Public routes first (health, CRL, CA chain, downloads,
- * one-time links, OpenAPI), then everything else behind sign-in; admin routes need the admin role.
+ * against a real database and engine). Public routes first (health, CRL, CA chain, one-time
+ * links, OpenAPI), then everything else behind sign-in — certificate downloads too, as a
+ * certificate names its holder (issue 17.18); admin routes need the admin role.
  */
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -11,7 +12,7 @@ import type { ProcessEngine } from '../engine/processes';
 import type { Sealer } from '../store/secret-links';
 import { adminRoutes } from './admin-routes';
 import { failedAuthenticationLimit, requireAdmin, requireCaller } from './auth';
-import { downloadRoutes } from './download-routes';
+import { certificateDownloadRoutes, downloadRoutes } from './download-routes';
 import { problemDetails } from './errors';
 import { loggablePath } from './loggable-path';
 import type { Identity } from './identity';
@@ -71,6 +72,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api', downloadRoutes(deps));
 
   app.use('/api', failedAuthenticationLimit, requireCaller(deps.identity));
+  // A certificate names its holder: signed in only (issue 17.18).
+  app.use('/api', certificateDownloadRoutes(deps));
   app.use('/api/admin', requireAdmin, adminRoutes(deps.pool));
   app.use('/api', objectRoutes(deps));
 

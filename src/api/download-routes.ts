@@ -1,8 +1,10 @@
 /**
- * Public downloads — they need no sign-in because a certificate, a chain or a CRL is public,
- * and a one-time link is its own (unguessable, single-use, expiring) capability:
- *   GET /api/certificates/<id>/download?format=pem|der|chain
- *   GET /api/secrets/<token>   (PKCS#12 with its password, ACME EAB credentials, SCEP challenge)
+ * Downloads:
+ *   GET /api/certificates/<id>/download?format=pem|der|chain — signed in: a certificate names its
+ *     holder, and ids are sequential, so without sign-in anyone could list every holder (issue
+ *     17.18). Public distribution is the CRL and the CA chain (app.ts).
+ *   GET /api/secrets/<token> — public: a one-time link is its own (unguessable, single-use,
+ *     expiring) capability (PKCS#12 with its password, ACME EAB credentials, SCEP challenge).
  */
 import { X509Certificate } from 'node:crypto';
 import { Router, type Response } from 'express';
@@ -41,7 +43,8 @@ function secretPage(title: string, rows: Array<[string, string]>, download?: { f
 <table cellpadding="6">${body}</table>${link}</body></html>`;
 }
 
-export function downloadRoutes({ pool, ca, sealer }: DownloadRouteDeps): Router {
+/** Certificate downloads; mounted behind sign-in. */
+export function certificateDownloadRoutes({ pool, ca }: Pick<DownloadRouteDeps, 'pool' | 'ca'>): Router {
   const r = Router();
 
   r.get('/certificates/:id/download', async (req, res) => {
@@ -60,6 +63,13 @@ export function downloadRoutes({ pool, ca, sealer }: DownloadRouteDeps): Router 
     }
     res.type('application/x-pem-file').attachment(`${name}${f === 'chain' ? '-chain' : ''}.pem`).send(body);
   });
+
+  return r;
+}
+
+/** One-time secret links. */
+export function downloadRoutes({ pool, ca, sealer }: DownloadRouteDeps): Router {
+  const r = Router();
 
   r.get('/secrets/:token', async (req, res) => {
     noStore(res);

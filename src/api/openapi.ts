@@ -30,8 +30,7 @@ export const openApiDocument = {
     '/api/ca/chain': { get: { summary: 'Issuing and root CA certificates (PEM)', security: [], responses: { 200: { description: 'PEM' } } } },
     '/api/certificates/{id}/download': {
       get: {
-        summary: 'A certificate (pem, der or chain)',
-        security: [],
+        summary: 'A certificate (pem, der or chain); signed in, as it names its holder',
         parameters: [idParam, { name: 'format', in: 'query', schema: { enum: ['pem', 'der', 'chain'] } }],
         responses: { 200: { description: 'The certificate' }, ...errors },
       },

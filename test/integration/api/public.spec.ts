@@ -1,15 +1,13 @@
 /**
  * The API's public routes and its edge, over HTTP on a real server and database: health,
- * OpenAPI, certificate downloads, one-time secret links, sign-in required, malformed bodies.
+ * OpenAPI, one-time secret links, sign-in required, malformed bodies (certificate downloads,
+ * which need sign-in, are in downloads.spec.ts).
  */
 import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { buildCsr } from '../../../src/ca/csr-builder';
 import { createSecretLink } from '../../../src/store/secret-links';
-import { createCertificate } from '../../../src/store/certificates';
 import { testApi, type TestApi } from '../../support/api';
-import { testCa, openssl, tmpFile, webProfile, ecProfile, jobKey } from '../ca/support';
-import { aProfile, actor } from '../store/fixtures';
+import { testCa, openssl, tmpFile, webProfile, jobKey } from '../ca/support';
 
 describe('API: public routes and the edge', () => {
   let api: TestApi;
@@ -38,23 +36,6 @@ describe('API: public routes and the edge', () => {
     expect(((await bad.json()) as { detail: string }).detail).to.equal('the request body is not valid JSON');
     const big = await fetch(`${api.base}/api/cards/1/use-cases/CardsProcDeactivate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(70_000) }) });
     expect(big.status).to.equal(413);
-  });
-
-  it('when an issued certificate is downloaded as PEM, DER and chain, then openssl reads each and verifies the chain', async () => {
-    const { ca, db } = await testCa();
-    const profile = await aProfile(db.pool, { keyAlgorithm: 'EC', minKeySize: 256 });
-    const issued = await ca.issueFromCsr({ idempotencyKey: jobKey(), csr: buildCsr({ keyPair: crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), commonName: 'dl.example.com', dnsNames: ['dl.example.com'] }), profile: ecProfile });
-    const cert = await createCertificate(db.pool, { state: 'Valid', profileId: profile.id, subject: issued.subject, serial: issued.serialNumber, pem: issued.certificatePem }, actor);
-    const pem = await (await get(`/api/certificates/${cert.id}/download?format=pem`)).text();
-    expect(pem.trim()).to.equal(issued.certificatePem.trim());
-    const der = Buffer.from(await (await get(`/api/certificates/${cert.id}/download?format=der`)).arrayBuffer());
-    expect((await openssl(['x509', '-inform', 'DER', '-in', tmpFile('c.der', der), '-noout', '-subject'])).out).to.contain('dl.example.com');
-    const chain = await (await get(`/api/certificates/${cert.id}/download?format=chain`)).text();
-    const { root } = await ca.caCertificates();
-    const verify = await openssl(['verify', '-CAfile', tmpFile('root.pem', root), '-untrusted', tmpFile('chain.pem', chain), tmpFile('leaf.pem', pem)]);
-    expect(verify.code, verify.out).to.equal(0);
-    expect((await get(`/api/certificates/${cert.id}/download?format=p7b`)).status).to.equal(400);
-    expect((await get('/api/certificates/abc/download')).status).to.equal(400);
   });
 
   it('when a PKCS#12 one-time link is opened, then it gives the password and a file openssl opens; the second time 410; the token never reaches the log', async () => {

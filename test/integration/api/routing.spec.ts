@@ -91,7 +91,7 @@ describe('API routing edge', () => {
       for (const id of ['1e3', '0x10', '1.0', '012', '+5', '%207', '0', '-1', '9007199254740993']) {
         const res = await get(`/api/assets/${id}`, auth);
         expect(res.status, id).to.equal(400);
-        expect((await get(`/api/certificates/${id}/download`)).status, `download ${id}`).to.equal(400);
+        expect((await get(`/api/certificates/${id}/download`, auth)).status, `download ${id}`).to.equal(400);
       }
     });
 
