@@ -7,7 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
 import { cardTypeCommands, setCardTypeCommandEnabled } from '../store/cards';
-import { getOptions, listOptions, updateOptions } from '../store/options';
+import { configurableUseCase, getOptions, listOptions, updateOptions } from '../store/options';
 import { parseInput } from '../store/validate';
 import { callerOf } from './auth';
 
@@ -19,7 +19,7 @@ export function adminRoutes(pool: Pool): Router {
     res.json(await listOptions(pool));
   });
   r.get('/options/:useCase', async (req, res) => {
-    res.json(await getOptions(pool, String(req.params.useCase)));
+    res.json(await getOptions(pool, configurableUseCase(String(req.params.useCase)).symbolicName));
   });
   r.put('/options/:useCase', async (req, res) => {
     res.json(await updateOptions(pool, String(req.params.useCase), req.body ?? {}, callerOf(req).username));

@@ -52,11 +52,13 @@ export class ValidationError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
+  /** `hint` says what does exist, e.g. the valid names. */
   constructor(
     readonly objectType: string,
     readonly objectId: string | number,
+    hint?: string,
   ) {
-    super(ErrorCode.NOT_FOUND, `${objectType} ${objectId} does not exist`);
+    super(ErrorCode.NOT_FOUND, `${objectType} ${objectId} does not exist${hint ? `; ${hint}` : ''}`);
   }
 }
 

@@ -7,6 +7,10 @@
 
 export type ObjectKind = 'asset' | 'certificate-profile' | 'certificate' | 'request' | 'card';
 
+/** The options an admin switches per use case (`use_case_options`; README "Switching options as an admin"). */
+export const USE_CASE_OPTIONS = ['enabled', 'approvalStep', 'approverGroup', 'approverEmails'] as const;
+export type UseCaseOption = (typeof USE_CASE_OPTIONS)[number];
+
 export interface UseCaseDefinition {
   /** Symbolic name = BPMN process id. */
   symbolicName: string;
@@ -18,6 +22,11 @@ export interface UseCaseDefinition {
   cardType?: string;
   /** Offered only when an admin enabled it as an additional command of the card type (spec 003). */
   needsCardTypeCommand?: boolean;
+  /**
+   * The options its process (or the API, when it offers the use case) reads. An admin may set
+   * only these: an option nothing reads would look switched on and change nothing (issue 16.5).
+   */
+  options: readonly UseCaseOption[];
 }
 
 export const USE_CASES: readonly UseCaseDefinition[] = [
@@ -26,24 +35,34 @@ export const USE_CASES: readonly UseCaseDefinition[] = [
     symbolicName: 'AssetsProcEnrollProfile',
     label: 'Enroll profile',
     startsOn: { asset: ['Active'], 'certificate-profile': ['Active'] },
+    // enroll.prepare reads enabled and approvalStep (with the profile's "approval required");
+    // the approvers' addresses are added to the profile's. The approver group is the profile's.
+    options: ['enabled', 'approvalStep', 'approverEmails'],
   },
   {
     // Spec 001: "Search for requests in state 'Requested' > Approve request".
     symbolicName: 'AssetsProcApproval',
     label: 'Approve request',
     startsOn: { request: ['Requested'] },
+    // It is the approval step; the request's own use case names its approvers.
+    options: ['enabled'],
   },
   {
     // Lock (hold) or revoke a certificate that is in use.
     symbolicName: 'AssetsProcLockCertificate',
     label: 'Lock certificate',
     startsOn: { certificate: ['Valid', 'Certificate hold'] },
+    // ca.check-lock reads enabled and approvalStep (with the profile's "approval required");
+    // the approvers' addresses are added to the profile's. The approver group is the profile's.
+    options: ['enabled', 'approvalStep', 'approverEmails'],
   },
   {
     // Spec 004: "Required card state: Active".
     symbolicName: 'CardsProcDeactivate',
     label: 'Deactivate card',
     startsOn: { card: ['active'] },
+    // Spec 004 "Option: Add an approval step"; cards have no profile, so the group is the option's.
+    options: ['enabled', 'approvalStep', 'approverGroup', 'approverEmails'],
   },
   {
     // Spec 003: on an inactive virtual smart card, disabled until an admin adds the command.
@@ -52,6 +71,8 @@ export const USE_CASES: readonly UseCaseDefinition[] = [
     startsOn: { card: ['inactive'] },
     cardType: 'virtual-smart-card',
     needsCardTypeCommand: true,
+    // Spec 003: "There are no options for this use case"; the API still honours an admin's 'disabled'.
+    options: ['enabled'],
   },
 ];
 

@@ -4,28 +4,46 @@
  *   set <UseCase> [--enabled on|off] [--approval-step on|off] [--approver-group G] [--approver-emails a@x,b@y]
  *   card-command <card-type> <Command> on|off
  *   group list | group add <group> <user> | group remove <group> <user>
+ *   --help
  */
 import os from 'node:os';
 import { loadConfig } from '../config';
 import { ValidationError } from '../domain/errors';
+import { USE_CASES, type UseCaseOption } from '../domain/use-cases';
 import { cardTypeCommands, setCardTypeCommandEnabled } from './cards';
 import { openDatabase } from './database';
 import { addGroupMember, listGroups, removeGroupMember } from './groups';
-import { listOptions, updateOptions, type OptionsUpdate } from './options';
+import { assertOptionsRead, configurableUseCase, listOptions, updateOptions, type OptionsUpdate, type UseCaseOptions } from './options';
 
 export type OptionsCommand =
+  | { kind: 'help' }
   | { kind: 'list' }
   | { kind: 'set'; useCase: string; update: OptionsUpdate }
   | { kind: 'card-command'; cardType: string; command: string; enabled: boolean }
   | { kind: 'group-list' }
   | { kind: 'group-change'; change: 'add' | 'remove'; groupId: string; username: string };
 
-const USAGE = `usage:
+/** The command-line flag of each option. */
+const FLAG: Record<UseCaseOption, string> = {
+  enabled: '--enabled',
+  approvalStep: '--approval-step',
+  approverGroup: '--approver-group',
+  approverEmails: '--approver-emails',
+};
+
+/** Every use case an admin configures, with the options it reads (issue 16.5, 16.12). */
+const USE_CASE_LIST = USE_CASES.map((u) => `  ${u.symbolicName.padEnd(32)} ${u.options.map((o) => FLAG[o]).join(' ')}`).join('\n');
+
+export const USAGE = `usage:
   npm run options -- list
   npm run options -- set <UseCase> [--enabled on|off] [--approval-step on|off] [--approver-group <group>] [--approver-emails a@x,b@y]
   npm run options -- card-command <card-type> <Command> on|off
   npm run options -- group list
-  npm run options -- group add|remove <group> <user>     (e.g. group add workplace-certificate-agent alice)`;
+  npm run options -- group add|remove <group> <user>     (e.g. group add workplace-certificate-agent alice)
+  npm run options -- --help
+
+use cases and the options each reads:
+${USE_CASE_LIST}`;
 
 function onOff(value: string | undefined, flag: string): boolean {
   if (value === 'on' || value === 'true') return true;
@@ -36,6 +54,7 @@ function onOff(value: string | undefined, flag: string): boolean {
 /** Parses the command line; throws a ValidationError with the usage on anything unexpected. */
 export function parseOptionsCommand(args: string[]): OptionsCommand {
   const [verb, ...rest] = args;
+  if (args.length === 1 && (verb === '--help' || verb === '-h' || verb === 'help')) return { kind: 'help' };
   if (verb === 'list' && rest.length === 0) return { kind: 'list' };
   if (verb === 'group' && rest.length === 1 && rest[0] === 'list') return { kind: 'group-list' };
   if (verb === 'group' && rest.length === 3 && (rest[0] === 'add' || rest[0] === 'remove')) {
@@ -46,6 +65,9 @@ export function parseOptionsCommand(args: string[]): OptionsCommand {
   if (verb === 'card-command' && rest.length === 3) return { kind: 'card-command', cardType: rest[0]!, command: rest[1]!, enabled: onOff(rest[2], 'the command') };
   if (verb === 'set' && rest.length >= 3 && rest.length % 2 === 1) {
     const [useCase, ...pairs] = rest;
+    if (!USE_CASES.some((u) => u.symbolicName === useCase)) {
+      throw new ValidationError(`'${useCase}' is not a use case with options\n${USAGE}`);
+    }
     const update: OptionsUpdate = {};
     for (let i = 0; i < pairs.length; i += 2) {
       const [flag, value] = [pairs[i]!, pairs[i + 1]];
@@ -55,26 +77,43 @@ export function parseOptionsCommand(args: string[]): OptionsCommand {
       else if (flag === '--approver-emails') update.approverEmails = (value ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
       else throw new ValidationError(`unknown option ${flag}\n${USAGE}`);
     }
+    assertOptionsRead(configurableUseCase(useCase!), Object.keys(update) as UseCaseOption[], (o) => FLAG[o]);
     return { kind: 'set', useCase: useCase!, update };
   }
   throw new ValidationError(USAGE);
 }
 
+/** One use case's options as `list` and `set` print them: only the options it reads. */
+function optionsLine(o: UseCaseOptions): string {
+  const reads = configurableUseCase(o.useCase).options;
+  const value: Record<UseCaseOption, string> = {
+    enabled: `enabled=${o.enabled ? 'on' : 'off'}`,
+    approvalStep: `approval-step=${o.approvalStep ? 'on' : 'off'}`,
+    approverGroup: `approver-group=${o.approverGroup}`,
+    approverEmails: `approver-emails=${o.approverEmails.join(',') || '-'}`,
+  };
+  return reads.map((r) => value[r]).join(' ');
+}
+
 async function main(): Promise<void> {
   const command = parseOptionsCommand(process.argv.slice(2));
+  if (command.kind === 'help') {
+    console.log(USAGE);
+    return;
+  }
   const db = await openDatabase(loadConfig(), () => undefined);
   const actor = `cli:${os.userInfo().username}`;
   try {
     if (command.kind === 'list') {
       for (const o of await listOptions(db.pool)) {
-        console.log(`${o.useCase.padEnd(32)} enabled=${o.enabled ? 'on' : 'off'} approval-step=${o.approvalStep ? 'on' : 'off'} approver-group=${o.approverGroup} approver-emails=${o.approverEmails.join(',') || '-'}`);
+        console.log(`${o.useCase.padEnd(32)} ${optionsLine(o)}`);
       }
       for (const type of ['smart-card', 'virtual-smart-card']) {
         for (const c of await cardTypeCommands(db.pool, type)) console.log(`${type}/${c.command} ${c.enabled ? 'on' : 'off'}`);
       }
     } else if (command.kind === 'set') {
       const o = await updateOptions(db.pool, command.useCase, command.update, actor);
-      console.log(`${o.useCase}: enabled=${o.enabled ? 'on' : 'off'} approval-step=${o.approvalStep ? 'on' : 'off'} approver-group=${o.approverGroup} approver-emails=${o.approverEmails.join(',') || '-'}`);
+      console.log(`${o.useCase}: ${optionsLine(o)}`);
     } else if (command.kind === 'group-list') {
       for (const g of await listGroups(db.pool)) console.log(`${g.groupId.padEnd(32)} ${g.members.join(', ')}`);
     } else if (command.kind === 'group-change') {

@@ -3,6 +3,8 @@
  * approver group and addresses, enabled. Read when a process starts (spec 004 "Options").
  */
 import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../domain/errors';
+import { USE_CASES, type UseCaseDefinition, type UseCaseOption } from '../domain/use-cases';
 import type { Queryable } from './db';
 import { email, parseInput, text } from './validate';
 
@@ -31,6 +33,39 @@ export const optionsUpdate = z
   .strict();
 export type OptionsUpdate = z.input<typeof optionsUpdate>;
 
+/**
+ * The use case `name` as an admin configures it. A name outside the catalogue (a typo, a
+ * sub-process) is refused with the valid names, rather than saved and never read (issue 16.5).
+ * @throws NotFoundError listing the use cases
+ */
+export function configurableUseCase(name: string): UseCaseDefinition {
+  const found = USE_CASES.find((u) => u.symbolicName === name);
+  if (!found) {
+    throw new NotFoundError(
+      'use case',
+      name,
+      `the use cases with options are ${USE_CASES.map((u) => u.symbolicName).join(', ')} (a sub-process takes the options of the use case that calls it)`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Refuses options the use case does not read (e.g. an approval step on AssetsProcApproval, which
+ * is the approval). `label` names an option as the caller spells it (`--approval-step` on the
+ * command line).
+ * @throws ValidationError naming each refused option and the ones the use case reads
+ */
+export function assertOptionsRead(useCase: UseCaseDefinition, given: readonly UseCaseOption[], label: (o: UseCaseOption) => string = (o) => o): void {
+  const unread = given.filter((o) => !useCase.options.includes(o));
+  if (unread.length === 0) return;
+  const issues = unread.map((o) => `${label(o)}: ${useCase.symbolicName} does not read this option`);
+  throw new ValidationError(
+    `${useCase.symbolicName} does not read ${unread.map(label).join(', ')}; its options are ${useCase.options.map(label).join(', ')}`,
+    issues,
+  );
+}
+
 /** The defaults of a use case nobody has configured. */
 export function defaultOptions(name: string): UseCaseOptions {
   return {
@@ -50,14 +85,22 @@ export async function getOptions(q: Queryable, name: string): Promise<UseCaseOpt
   return rows[0] ?? defaultOptions(key);
 }
 
+/** The options of every configurable use case, in the catalogue's order (defaults where none is stored). */
 export async function listOptions(q: Queryable): Promise<UseCaseOptions[]> {
-  return (await q.query<UseCaseOptions>(`SELECT ${SELECT} FROM use_case_options ORDER BY use_case`)).rows;
+  const stored = new Map((await q.query<UseCaseOptions>(`SELECT ${SELECT} FROM use_case_options`)).rows.map((o) => [o.useCase, o]));
+  return USE_CASES.map((u) => stored.get(u.symbolicName) ?? defaultOptions(u.symbolicName));
 }
 
-/** Changes some options of a use case (creating its row from the defaults if needed). */
+/**
+ * Changes some options of a use case (creating its row from the defaults if needed).
+ * @throws NotFoundError when `name` is not a configurable use case; ValidationError for an
+ *   option it does not read or a bad value
+ */
 export async function updateOptions(q: Queryable, name: string, update: OptionsUpdate, actor: string): Promise<UseCaseOptions> {
   const key = parseInput(useCase, name, 'use case');
+  const definition = configurableUseCase(key);
   const u = parseInput(optionsUpdate, update, 'use-case options');
+  assertOptionsRead(definition, (Object.keys(u) as UseCaseOption[]).filter((k) => u[k] !== undefined));
   const who = parseInput(text(100), actor, 'actor');
   const d = defaultOptions(key);
   const { rows } = await q.query<UseCaseOptions>(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { PROJECT_ROOT } from '../../../src/config';
+import { USE_CASES } from '../../../src/domain/use-cases';
 import { cardTypeCommands } from '../../../src/store/cards';
 import { getOptions } from '../../../src/store/options';
 import { parseOptionsCommand } from '../../../src/store/options-cli';
@@ -50,15 +51,66 @@ describe('npm run options (admin CLI)', () => {
     expect(rows[0]!.actor).to.match(/^cli:/);
   });
 
-  it('when the command line is wrong, then it exits 2 with the usage and changes nothing', async () => {
+  /** The stored options rows, to compare before and after a refused command. */
+  async function storedOptions() {
+    const { pool } = await testDatabase();
+    return (await pool.query('SELECT * FROM use_case_options ORDER BY use_case')).rows;
+  }
+
+  /** Runs a command that must fail; returns its exit code and output. */
+  async function refusedCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      await cli(['set', 'CardsProcDeactivate', '--approval-step', 'maybe']);
-      expect.fail('accepted');
+      await cli(args);
     } catch (e) {
-      const err = e as { code: number; stderr: string };
-      expect(err.code).to.equal(2);
-      expect(err.stderr).to.contain('--approval-step takes on or off');
+      return e as { code: number; stdout: string; stderr: string };
     }
+    return expect.fail(`accepted: ${args.join(' ')}`);
+  }
+
+  it('when the command line is wrong, then it exits 2 with the reason and changes nothing', async () => {
+    const before = await storedOptions();
+    const err = await refusedCli(['set', 'CardsProcDeactivate', '--enabled', 'off', '--approval-step', 'maybe']);
+    expect(err.code).to.equal(2);
+    expect(err.stderr).to.contain('--approval-step takes on or off');
+    // '--enabled off' came first and was valid: it must not have been saved either.
+    expect(await storedOptions()).to.deep.equal(before);
     expect(() => parseOptionsCommand(['frobnicate'])).to.throw(/usage:/);
+  });
+
+  it('when a use case name is not in the catalogue, then it exits 2 listing the valid names and saves nothing (issue 16.5)', async () => {
+    const before = await storedOptions();
+    for (const name of ['NoSuchCase', 'CardsProcDeactivat', 'AssetsProcApprovalRequest']) {
+      const err = await refusedCli(['set', name, '--approval-step', 'on']);
+      expect(err.code, name).to.equal(2);
+      expect(err.stderr, name).to.contain(`'${name}' is not a use case with options`);
+      for (const valid of USE_CASES) expect(err.stderr, name).to.contain(valid.symbolicName);
+    }
+    expect(await storedOptions()).to.deep.equal(before);
+  });
+
+  it('when an option the use case does not read is set, then it exits 2 naming the options it reads and saves nothing (issue 16.5)', async () => {
+    const before = await storedOptions();
+    const err = await refusedCli(['set', 'AssetsProcApproval', '--approval-step', 'on']);
+    expect(err.code).to.equal(2);
+    expect(err.stderr.trim()).to.equal('AssetsProcApproval does not read --approval-step; its options are --enabled');
+    const group = await refusedCli(['set', 'AssetsProcEnrollProfile', '--approver-group', 'someone-else']);
+    expect(group.code).to.equal(2);
+    expect(group.stderr).to.contain('AssetsProcEnrollProfile does not read --approver-group');
+    expect(await storedOptions()).to.deep.equal(before);
+  });
+
+  it('when --help is asked, then it exits 0 with the usage and every use case with its options on stdout (issue 16.12)', async () => {
+    const out = await cli(['--help']);
+    expect(out.stderr).to.equal('');
+    expect(out.stdout).to.contain('usage:').and.contain('npm run options -- set <UseCase>');
+    expect(out.stdout).to.match(/CardsProcDeactivate\s+--enabled --approval-step --approver-group --approver-emails\n/);
+    expect(out.stdout).to.match(/AssetsProcApproval\s+--enabled\n/);
+    for (const u of USE_CASES) expect(out.stdout).to.contain(u.symbolicName);
+  });
+
+  it('when the options are listed, then every use case of the catalogue appears once, with only the options it reads', async () => {
+    const lines = (await cli(['list'])).stdout.split('\n').filter((l) => /^[A-Z]/.test(l));
+    expect(lines.map((l) => l.split(/\s+/)[0])).to.deep.equal(USE_CASES.map((u) => u.symbolicName));
+    expect(lines.find((l) => l.startsWith('AssetsProcApproval '))).to.match(/^AssetsProcApproval\s+enabled=(on|off)$/);
   });
 });
