@@ -91,7 +91,7 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
 
   /** Picks a decision in the form (the radio inputs are styled away; their labels take the click). */
   async function decision(page: Page, label: 'Approve' | 'Reject'): Promise<void> {
-    await page.locator('label').filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).click();
+    await page.locator('.fjs-container').getByText(label, { exact: true }).click();
     expect(await page.getByLabel(label, { exact: true }).isChecked()).to.equal(true);
   }
 
@@ -151,5 +151,38 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
     const mail = await smtp.waitFor((m) => m.subject.startsWith('Rejected:') && m.subject.includes(asset.name));
     expect(mail.to).to.deep.equal(['operator@example.test']);
     expect(mail.text).to.contain('this server is being decommissioned').and.contain('agent1');
+  });
+
+  it('when operator approves her own request in Tasklist, then the task comes back with the reason on the form and nothing was decided', async () => {
+    const { pik, asset, task } = await anEnrollmentAwaitingApproval();
+    let page = await openTask('operator', task.userTaskKey);
+    try {
+      await assignToMe(page);
+      await decision(page, 'Approve');
+      await page.getByRole('button', { name: 'Complete Task' }).click();
+      await page.getByText(/Task completed/i).first().waitFor({ timeout: 30_000 });
+    } finally {
+      await page.context().close();
+    }
+    const approval = await child(pik, 'AssetsProcApproval');
+    const again = await pollUntil('the approval task back', async () => {
+      const t = await engine.api.searchUserTasks({ processInstanceKey: approval, elementId: 'Task_ApproveRequest', state: 'CREATED' });
+      return t.find((x) => x.userTaskKey !== task.userTaskKey);
+    }, { timeoutMs: 60_000 });
+    page = await openTask('agent1', again.userTaskKey);
+    try {
+      await page
+        .getByText(/Your last decision was not accepted: operator requested this and cannot decide their own request/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+    } finally {
+      await page.context().close();
+    }
+    const { rows } = await pool.query<{ state: string }>(
+      'SELECT r.state FROM requests r JOIN certificates c ON c.id = r.certificate_id WHERE c.asset_id = $1',
+      [asset.id],
+    );
+    expect(rows[0]!.state).to.equal('Requested');
+    await engine.clients.rest.cancelProcessInstance({ processInstanceKey: pik }).catch(() => undefined);
   });
 });
