@@ -3,7 +3,9 @@
  * sub-processes. Every enrollment has a request (Completed, or Failed with the reason) and a
  * certificate object: 'Certificate requested' -> 'Valid' for P10/P12, 'Requested' ->
  * 'Registered' for ACME/SCEP. Secrets (PKCS#12 password, EAB HMAC key, SCEP challenge) go into
- * a one-time link, never into a process variable.
+ * a one-time secret link for the enrollment's requester, never into a process variable: the
+ * variables get the link's id and the address of its page, which opens only for the requester
+ * signed in (issue 17.7).
  */
 import { z } from 'zod';
 import type { Pool } from 'pg';
@@ -25,7 +27,7 @@ export interface EnrollDeps {
   ca: CaConnector;
   /** Seals one-time secret links (the master key). */
   sealer: Sealer;
-  /** Base URL of the API, for download and one-time links. */
+  /** Base URL of the API, for download links and the pages of one-time secrets. */
   publicUrl: string;
   secretLinkTtlMinutes: number;
 }
@@ -77,10 +79,19 @@ async function completeRequest(q: Queryable, requestId: number, ctx: { actor: st
 export function createEnrollHandlers(deps: EnrollDeps) {
   const { pool, ca, sealer, publicUrl } = deps;
 
-  async function secretLink(q: Queryable, kind: SecretKind, subjectRef: string, createdBy: string, payload: Record<string, unknown>) {
-    const link = await createSecretLink(q, sealer, { kind, subjectRef, createdBy, ttlMinutes: deps.secretLinkTtlMinutes, payload });
-    return { secretLinkUrl: `${publicUrl}/api/secrets/${link.token}`, secretLinkExpiresAt: link.expiresAt.toISOString() };
+  /**
+   * Keeps a secret for the enrollment's requester, as the store recorded them when the
+   * enrollment started, not as a variable says now. What the process gets is no secret: the
+   * link's id and its page, which opens only for that person signed in (issue 17.7).
+   */
+  async function secretLink(q: Queryable, kind: SecretKind, requestId: number, subjectRef: string, payload: Record<string, unknown>) {
+    const owner = (await getRequest(q, requestId)).requester;
+    const link = await createSecretLink(q, sealer, { kind, subjectRef, owner, ttlMinutes: deps.secretLinkTtlMinutes, payload });
+    return { secretLinkId: link.id, secretLinkPageUrl: `${publicUrl}/api/secret-links/${link.id}`, secretLinkExpiresAt: link.expiresAt.toISOString() };
   }
+
+  /** What a job that made a secret link answers: never the secret, never anything that opens it. */
+  const secretLinkOutput = { secretLinkId: z.string().uuid(), secretLinkPageUrl: z.string(), secretLinkExpiresAt: z.string() };
 
   /**
    * Start of AssetsProcEnrollProfile, on an Active profile (and an Active asset when started on
@@ -195,13 +206,14 @@ export function createEnrollHandlers(deps: EnrollDeps) {
   });
 
   /**
-   * P12: key pair generated at the CA, the certificate object 'Valid', and a one-time link that
-   * shows the password once and downloads the PKCS#12. Neither is ever a process variable.
+   * P12: key pair generated at the CA, the certificate object 'Valid', and a one-time secret for
+   * the requester that shows the password once and downloads the PKCS#12. Neither is ever a
+   * process variable.
    */
   const generateP12 = defineHandler({
     type: 'enroll.p12.generate',
-    input: z.object({ certificateId: id, commonName: z.string().min(1, 'enter the common name'), dnsNames: dnsList, operator: z.string().min(1) }),
-    output: z.object({ serialNumber: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
+    input: z.object({ certificateId: id, requestId: id, commonName: z.string().min(1, 'enter the common name'), dnsNames: dnsList, operator: z.string().min(1) }),
+    output: z.object({ serialNumber: z.string(), ...secretLinkOutput }),
     async handle(v, job) {
       const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
       const { result } = await applyOnce(pool, `${job.key}:p12`, 'enroll.p12.generate', async (tx) => {
@@ -215,18 +227,18 @@ export function createEnrollHandlers(deps: EnrollDeps) {
           throw new Error(`the PKCS#12 password of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
         }
         await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(generated));
-        const link = await secretLink(tx, 'pkcs12', `certificate:${cert.id}`, v.operator, { pkcs12Id: generated.pkcs12Id, password: generated.password });
+        const link = await secretLink(tx, 'pkcs12', v.requestId, `certificate:${cert.id}`, { pkcs12Id: generated.pkcs12Id, password: generated.password });
         return { serialNumber: generated.serialNumber, ...link };
       });
       return result;
     },
   });
 
-  /** ACME (spec 002): an External Account Binding bound to the DNS names; credentials through a one-time link. */
+  /** ACME (spec 002): an External Account Binding bound to the DNS names; credentials through a one-time secret. */
   const registerAcme = defineHandler({
     type: 'enroll.acme.register',
     input: z.object({ certificateId: id, requestId: id, dnsNames: dnsList, operator: z.string().min(1) }),
-    output: z.object({ registrationId: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
+    output: z.object({ registrationId: z.string(), ...secretLinkOutput }),
     async handle(v, job) {
       return register(v, job, 'acme-eab', async (atCa: CaConnector, profile: CertificateProfile, assetRef: string) => {
         const r = await atCa.registerAcme({ idempotencyKey: `${job.key}:acme`, assetRef, profile: toCaProfile(profile), dnsNames: v.dnsNames });
@@ -235,11 +247,11 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     },
   });
 
-  /** SCEP (spec 002): a one-time challenge password bound to the asset and subject, through a one-time link. */
+  /** SCEP (spec 002): a one-time challenge password bound to the asset and subject, through a one-time secret. */
   const registerScep = defineHandler({
     type: 'enroll.scep.register',
     input: z.object({ certificateId: id, requestId: id, commonName: z.string().min(1, 'enter the common name'), dnsNames: dnsList, operator: z.string().min(1) }),
-    output: z.object({ registrationId: z.string(), secretLinkUrl: z.string(), secretLinkExpiresAt: z.string() }),
+    output: z.object({ registrationId: z.string(), ...secretLinkOutput }),
     async handle(v, job) {
       return register(v, job, 'scep-challenge', async (atCa: CaConnector, profile: CertificateProfile, assetRef: string) => {
         const r = await atCa.registerScep({ idempotencyKey: `${job.key}:scep`, assetRef, profile: toCaProfile(profile), commonName: v.commonName, dnsNames: v.dnsNames });
@@ -265,7 +277,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
         ...(r.commonName ? { subject: `CN=${r.commonName}` } : {}),
       });
       await completeRequest(tx, v.requestId, ctx);
-      const link = await secretLink(tx, kind, `certificate:${cert.id}`, v.operator, { registrationId: r.registrationId, ...r.secret });
+      const link = await secretLink(tx, kind, v.requestId, `certificate:${cert.id}`, { registrationId: r.registrationId, ...r.secret });
       return { registrationId: r.registrationId, ...link };
     });
     return result;

@@ -1,8 +1,9 @@
 /**
  * The operator and admin API, built by a factory from its dependencies (tests run it on port 0
- * against a real database and engine). Public routes first (health, CRL, CA chain, one-time
- * links, OpenAPI), then everything else behind sign-in — certificate downloads too, as a
- * certificate names its holder (issue 17.18); admin routes need the admin role.
+ * against a real database and engine). Public routes first (health, CRL, CA chain, OpenAPI),
+ * then everything else behind sign-in — certificate downloads too, as a certificate names its
+ * holder (issue 17.18), and one-time secrets, which only the person they are for opens (issue
+ * 17.7); admin routes need the admin role.
  */
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -11,13 +12,14 @@ import type { CaConnector } from '../ca/connector';
 import type { ProcessEngine } from '../engine/processes';
 import type { Sealer } from '../store/secret-links';
 import { adminRoutes } from './admin-routes';
-import { failedAuthenticationLimit, requireAdmin, requireCaller } from './auth';
-import { certificateDownloadRoutes, downloadRoutes } from './download-routes';
+import { failedSignInLimit, requireAdmin, requireCaller } from './auth';
+import { certificateDownloadRoutes } from './download-routes';
 import { problemDetails } from './errors';
 import { loggablePath } from './loggable-path';
 import type { Identity } from './identity';
 import { objectRoutes } from './object-routes';
 import { openApiDocument } from './openapi';
+import { secretLinkRoutes } from './secret-link-routes';
 
 export { loggablePath };
 
@@ -69,11 +71,12 @@ export function createApp(deps: ApiDeps): Express {
     res.type('application/x-pem-file').send(`${issuing.trim()}\n${root.trim()}\n`);
   });
 
-  app.use('/api', downloadRoutes(deps));
-
-  app.use('/api', failedAuthenticationLimit, requireCaller(deps.identity));
+  const signInLimit = failedSignInLimit();
+  app.use('/api', signInLimit.guard, requireCaller(deps.identity, signInLimit));
   // A certificate names its holder: signed in only (issue 17.18).
   app.use('/api', certificateDownloadRoutes(deps));
+  // One-time secrets, for the signed-in person they are for (issue 17.7).
+  app.use('/api', secretLinkRoutes(deps));
   app.use('/api/admin', requireAdmin, adminRoutes(deps.pool));
   app.use('/api', objectRoutes(deps));
 

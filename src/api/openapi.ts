@@ -21,7 +21,7 @@ export const openApiDocument = {
   info: {
     title: 'Workplace PKI operator and admin API',
     version: '0.1.0',
-    description: 'Search workplace and card objects, start use cases on them, download certificates and one-time secrets, change options. Sign in with HTTP basic auth as the same user as in Camunda Tasklist.',
+    description: 'Search workplace and card objects, start use cases on them, download certificates, open your one-time secrets, change options. Sign in with HTTP basic auth as the same user as in Camunda Tasklist.',
   },
   security: [{ basic: [] }],
   paths: {
@@ -35,12 +35,22 @@ export const openApiDocument = {
         responses: { 200: { description: 'The certificate' }, ...errors },
       },
     },
-    '/api/secrets/{token}': {
+    '/api/secret-links': { get: { summary: "The caller's one-time secrets: what each is for, waiting, used or expired (never a secret)", responses: { 200: { description: 'The links' }, ...errors } } },
+    '/api/secret-links/{id}': {
       get: {
-        summary: 'One-time secret: PKCS#12 with its password, ACME EAB credentials or SCEP challenge; shown once',
-        security: [],
-        parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: 'The secret (HTML, or JSON with Accept: application/json)' }, 404: errors[404], 410: { description: 'Already used or expired' } },
+        summary: 'A one-time secret of the caller: what it is and whether it waits (HTML page with a button, or JSON); never uses it up',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+        responses: { 200: { description: 'The link (no secret)' }, ...errors },
+      },
+      post: {
+        summary: 'Hands the secret out once, to the signed-in person it is for: PKCS#12 with its password, ACME EAB credentials or SCEP challenge',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+        responses: {
+          200: { description: 'The secret (HTML, or JSON with Accept: application/json)' },
+          403: { description: 'Posted from another site' },
+          ...errors,
+          410: { description: 'Already shown or expired' },
+        },
       },
     },
     ...Object.fromEntries(

@@ -84,9 +84,9 @@ describe('forms rendered by form-js in headless Chromium', function () {
     expect(await page.locator('#form').innerText()).to.not.contain('The CA refused this');
   });
 
-  it('when the P12 password step is shown, then the one-time link is a link and confirming is required', async () => {
+  it('when the P12 password step is shown, then the link to the one-time secret page is a link and confirming is required', async () => {
     await render(page, 'p12-password.form');
-    expect(await page.getByRole('link', { name: 'Show password and download' }).getAttribute('href')).to.equal(data.secretLinkUrl);
+    expect(await page.getByRole('link', { name: 'Show password and download' }).getAttribute('href')).to.equal(data.secretLinkPageUrl);
     expect((await submit(page)).errors).to.have.length(1);
     await page.getByLabel(/Confirm displayed password/).check();
     expect((await submit(page)).errors).to.deep.equal([]);

@@ -17,6 +17,7 @@ import { createBuiltinCa, type BuiltinCa } from '../../src/ca/builtin-ca';
 import { buildCsr } from '../../src/ca/csr-builder';
 import { toCaProfile } from '../../src/ca/store-profile';
 import type { ProcessEngine } from '../../src/engine/processes';
+import type { Caller } from '../../src/api/identity';
 import { addCardRelation, getCard, setCardTypeCommandEnabled } from '../../src/store/cards';
 import { createCertificate, getCertificate } from '../../src/store/certificates';
 import { createPool } from '../../src/store/db';
@@ -29,6 +30,8 @@ import { aJob } from '../support/jobs';
 import { clock, MASTER_KEY_BYTES, PUBLIC_URL, testCa } from './ca/support';
 import { MasterKey } from '../../src/ca/master-key';
 import { aCard, aProfile, actor } from './store/fixtures';
+
+const agent1: Caller = { username: 'agent1', displayName: 'Agent 1', email: null, roles: [], groups: [], isAdmin: false };
 
 /** Concurrent operations of each kind. */
 const N = 30;
@@ -147,7 +150,7 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
 
   it(`when ${N} PKCS#12 generation jobs run at once, then all complete`, async () => {
     const enrollments = await prepared('P12');
-    await runAll('enroll.p12.generate', enrollments.map((e, i) => ({ certificateId: e.certificateId, commonName: `p12-${i}.corp.example.com`, operator: 'agent1' })));
+    await runAll('enroll.p12.generate', enrollments.map((e, i) => ({ ...e, commonName: `p12-${i}.corp.example.com`, operator: 'agent1' })));
   });
 
   it(`when ${N} ACME and ${N} SCEP registration jobs run at once, then all complete`, async () => {
@@ -200,7 +203,8 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
       pool: apiPool,
       ca: apiCa,
       sealer,
-      identity: { verify: async () => null },
+      // Fixed users: signing in must not need the engine here, nor a database connection.
+      identity: { verify: async (u, p) => (u === 'agent1' && p === 'agent1' ? agent1 : null) },
       processes: { start: unused, cancel: unused } as unknown as ProcessEngine,
       tasklistUrl: 'http://tasklist.invalid',
     });
@@ -260,18 +264,19 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
       await new Promise((r) => server.close(r));
     });
 
-    it(`when ${N} PKCS#12 one-time links are opened at once, then each gives its file, health keeps answering, and no connection is left in a transaction`, async () => {
+    it(`when ${N} PKCS#12 one-time secrets are opened at once, then each gives its file, health keeps answering, and no connection is left in a transaction`, async () => {
       const profile = toCaProfile(await aProfile(watcher, { protocol: 'P12', keyAlgorithm: 'EC', minKeySize: 256 }));
-      const tokens: string[] = [];
+      const ids: string[] = [];
       for (let i = 0; i < N; i++) {
         const generated = await ca.generateKeyPair({ idempotencyKey: `conc-dl-${Date.now()}-${i}`, profile, commonName: `dl-${i}.example.com` });
-        const link = await createSecretLink(watcher, sealer, { kind: 'pkcs12', subjectRef: `certificate:dl-${i}`, createdBy: 'agent1', ttlMinutes: 5, payload: { pkcs12Id: generated.pkcs12Id, password: generated.password } });
-        tokens.push(link.token);
+        const link = await createSecretLink(watcher, sealer, { kind: 'pkcs12', subjectRef: `certificate:dl-${i}`, owner: 'agent1', ttlMinutes: 5, payload: { pkcs12Id: generated.pkcs12Id, password: generated.password } });
+        ids.push(link.id);
       }
-      const downloads = Promise.all(tokens.map((t) => fetch(`${base}/api/secrets/${t}`, { headers: { accept: 'application/json' } }).then(async (r) => ({ status: r.status, body: (await r.json()) as { pkcs12?: string } }))));
+      const headers = { accept: 'application/json', authorization: `Basic ${Buffer.from('agent1:agent1').toString('base64')}` };
+      const downloads = Promise.all(ids.map((id) => fetch(`${base}/api/secret-links/${id}`, { method: 'POST', headers }).then(async (r) => ({ status: r.status, body: (await r.json()) as { pkcs12?: string } }))));
       const health = Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/api/health`).then((r) => r.status)));
       const [results, healthStatuses] = await inTime(`${N} secret downloads`, Promise.all([downloads, health]));
-      expect(results.map((r) => r.status)).to.deep.equal(tokens.map(() => 200));
+      expect(results.map((r) => r.status)).to.deep.equal(ids.map(() => 200));
       for (const r of results) expect(r.body.pkcs12).to.be.a('string').and.not.equal('');
       expect(healthStatuses).to.deep.equal([200, 200, 200, 200, 200]);
       expect((await fetch(`${base}/api/health`)).status).to.equal(200);

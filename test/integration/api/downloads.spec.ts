@@ -1,6 +1,7 @@
 /**
  * Downloads over HTTP, on the run's database and CA: a certificate names its holder, so it needs
- * sign-in (issue 17.18), while the CRL and the CA chain stay public.
+ * sign-in (issue 17.18), while the CRL and the CA chain stay public; a one-time secret opens only
+ * for the signed-in person it is for, and only on an explicit POST (issues 17.7, 17.8).
  *
  * Sign-in here is a fixed user directory instead of the engine's identity (as in the routing
  * suite): these routes only need to know who signs in, and the suite must not need an engine.
@@ -14,7 +15,8 @@ import type { Caller } from '../../../src/api/identity';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import type { ProcessEngine } from '../../../src/engine/processes';
 import { createCertificate } from '../../../src/store/certificates';
-import { testCa, openssl, tmpFile, ecProfile, jobKey, type TestCa } from '../ca/support';
+import { createSecretLink } from '../../../src/store/secret-links';
+import { testCa, openssl, tmpFile, ecProfile, jobKey, webProfile, type TestCa } from '../ca/support';
 import { aProfile, actor } from '../store/fixtures';
 
 const user = (username: string): Caller => ({ username, displayName: username, email: `${username}@example.com`, roles: [], groups: [], isAdmin: false });
@@ -26,8 +28,8 @@ describe('API: downloads', () => {
   let t: TestCa;
   const logLines: string[] = [];
 
-  before(async () => {
-    t = await testCa();
+  /** An API on a free port, signing in from a fixed directory (user = password). */
+  async function startApp(): Promise<{ server: Server; base: string }> {
     const notStarted = async (): Promise<never> => {
       throw new Error('no process is started in this suite');
     };
@@ -40,10 +42,15 @@ describe('API: downloads', () => {
       tasklistUrl: 'http://tasklist.invalid',
       log: (line) => logLines.push(line),
     });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s: Server = await new Promise((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
+  }
+
+  before(async () => {
+    t = await testCa();
+    ({ server, base } = await startApp());
   });
   after(async () => {
     await new Promise((r) => server.close(r));
@@ -93,6 +100,99 @@ describe('API: downloads', () => {
       const chain = await get('/api/ca/chain');
       expect(chain.status).to.equal(200);
       expect((await chain.text()).match(/BEGIN CERTIFICATE/g)).to.have.length(2);
+    });
+  });
+  describe('one-time secrets: signed in, for the person they are for; looking never uses one up (issues 17.7, 17.8, 17.10)', () => {
+    async function aPkcs12Link(owner = 'operator') {
+      const generated = await t.ca.generateKeyPair({ idempotencyKey: jobKey(), profile: webProfile, commonName: 'p12.example.com' });
+      const link = await createSecretLink(t.db.pool, t.masterKey, { kind: 'pkcs12', subjectRef: 'certificate:x', owner, ttlMinutes: 5, payload: { pkcs12Id: generated.pkcs12Id, password: generated.password } });
+      return { link, password: generated.password! };
+    }
+    const post = (id: string, headers: Record<string, string>) => fetch(`${base}/api/secret-links/${id}`, { method: 'POST', headers });
+
+    it('when the owner looks at the page (GET, HEAD, again), then it shows what it is and a button, no secret, and nothing is used up; the POST hands it out once (issue 17.8)', async () => {
+      const { link, password } = await aPkcs12Link();
+      const head = await fetch(`${base}/api/secret-links/${link.id}`, { method: 'HEAD', headers: as('operator') });
+      expect(head.status).to.equal(200);
+      for (let i = 0; i < 2; i++) {
+        const res = await get(`/api/secret-links/${link.id}`, { ...as('operator'), accept: 'text/html' });
+        expect(res.status).to.equal(200);
+        expect(res.headers.get('cache-control')).to.equal('no-store');
+        const html = await res.text();
+        expect(html).to.contain('<form method="post">').and.contain('Show the password and download the file');
+        expect(html).to.not.contain(password);
+      }
+      expect(await (await get(`/api/secret-links/${link.id}`, { ...as('operator'), accept: 'application/json' })).json()).to.include({ state: 'waiting', kind: 'pkcs12' });
+
+      const res = await post(link.id, { ...as('operator'), accept: 'application/json' });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('cache-control')).to.equal('no-store');
+      const body = (await res.json()) as { password: string; pkcs12: string };
+      expect(body.password).to.equal(password);
+      const info = await openssl(['pkcs12', '-info', '-noout', '-in', tmpFile('l.p12', Buffer.from(body.pkcs12, 'base64')), '-passin', `pass:${body.password}`]);
+      expect(info.code, info.out).to.equal(0);
+      expect((await post(link.id, { ...as('operator'), accept: 'application/json' })).status).to.equal(410);
+    });
+
+    it('when the owner opens it, then who and from where are recorded, and the page says so afterwards (issue 17.10)', async () => {
+      const { link } = await aPkcs12Link();
+      expect((await post(link.id, as('operator'))).status).to.equal(200);
+      const after = (await (await get(`/api/secret-links/${link.id}`, { ...as('operator'), accept: 'application/json' })).json()) as Record<string, unknown>;
+      expect(after).to.include({ state: 'used', redeemedBy: 'operator' });
+      expect(String(after.redeemedFrom)).to.match(/127\.0\.0\.1/);
+      expect(await (await get(`/api/secret-links/${link.id}`, as('operator'))).text()).to.contain('to operator from');
+    });
+
+    it('when someone else signed in asks for the owner\'s secret, then it does not exist for them (404) and it still waits (issue 17.7)', async () => {
+      const { link } = await aPkcs12Link('operator');
+      expect((await get(`/api/secret-links/${link.id}`, as('agent1'))).status).to.equal(404);
+      expect((await post(link.id, as('agent1'))).status).to.equal(404);
+      expect(((await (await get('/api/secret-links', as('agent1'))).json()) as Array<{ id: string }>).map((l) => l.id)).to.not.include(link.id);
+      const mine = (await (await get('/api/secret-links', as('operator'))).json()) as Array<{ id: string; state: string }>;
+      expect(mine.find((l) => l.id === link.id)).to.include({ state: 'waiting' });
+    });
+
+    it('when a POST comes from another site\'s page with the owner\'s saved sign-in, then 403 and the secret still waits', async () => {
+      const { link } = await aPkcs12Link();
+      expect((await post(link.id, { ...as('operator'), origin: 'https://evil.example' })).status).to.equal(403);
+      expect((await post(link.id, { ...as('operator'), 'sec-fetch-site': 'cross-site' })).status).to.equal(403);
+      expect((await post(link.id, { ...as('operator'), origin: base, 'sec-fetch-site': 'same-origin', accept: 'application/json' })).status).to.equal(200);
+    });
+
+    it('when a SCEP challenge is opened in a browser, then its page shows it once, escaped', async () => {
+      const link = await createSecretLink(t.db.pool, t.masterKey, { kind: 'scep-challenge', subjectRef: 'asset:1', owner: 'operator', ttlMinutes: 5, payload: { registrationId: 'r', challengePassword: 'ch4llenge-<b>' } });
+      expect(await (await get(`/api/secret-links/${link.id}`, as('operator'))).text()).to.contain('Show the challenge password').and.not.contain('ch4llenge');
+      const html = await (await post(link.id, { ...as('operator'), accept: 'text/html' })).text();
+      expect(html).to.contain('SCEP challenge password').and.contain('ch4llenge-&#60;b&#62;').and.contain('Shown once');
+      expect((await post(link.id, as('operator'))).status).to.equal(410);
+    });
+
+    it('when a link id is unknown or malformed, then 404 or 400', async () => {
+      expect((await get(`/api/secret-links/${crypto.randomUUID()}`, as('operator'))).status).to.equal(404);
+      expect((await post(crypto.randomUUID(), as('operator'))).status).to.equal(404);
+      expect((await get('/api/secret-links/short', as('operator'))).status).to.equal(400);
+    });
+  });
+  describe('the limit on failed sign-ins counts failures only', () => {
+    it('when 30 signed-in requests come at once from one address (a burst of secret downloads), then none is refused', async () => {
+      const links = await Promise.all(Array.from({ length: 30 }, () => createSecretLink(t.db.pool, t.masterKey, { kind: 'scep-challenge', subjectRef: 'asset:2', owner: 'operator', ttlMinutes: 5, payload: { challengePassword: 'c' } })));
+      const statuses = await Promise.all(links.map((l) => fetch(`${base}/api/secret-links/${l.id}`, { method: 'POST', headers: as('operator') }).then((r) => r.status)));
+      expect(statuses).to.deep.equal(links.map(() => 200));
+    });
+
+    it('when requests bring no credentials yet (a browser\'s first), then they do not count; 20 wrong passwords do, and the 21st attempt is refused before it is checked', async () => {
+      const own = await startApp();
+      try {
+        const wrong = { authorization: `Basic ${Buffer.from('operator:wrong').toString('base64')}` };
+        for (let i = 0; i < 25; i++) expect((await fetch(`${own.base}/api/assets`)).status).to.equal(401);
+        expect((await fetch(`${own.base}/api/secret-links`, { headers: as('operator') })).status).to.equal(200);
+        for (let i = 0; i < 20; i++) expect((await fetch(`${own.base}/api/assets`, { headers: wrong })).status, `failure ${i + 1}`).to.equal(401);
+        expect((await fetch(`${own.base}/api/assets`, { headers: wrong })).status).to.equal(429);
+        // Another app in the same process keeps its own count.
+        expect((await fetch(`${base}/api/secret-links`, { headers: as('operator') })).status).to.equal(200);
+      } finally {
+        await new Promise((r) => own.server.close(r));
+      }
     });
   });
 });

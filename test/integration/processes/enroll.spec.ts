@@ -6,13 +6,12 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import type { BuiltinCa } from '../../../src/ca/builtin-ca';
-import type { MasterKey } from '../../../src/ca/master-key';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { demoUser } from '../../../src/engine/identity';
 import { instanceTreeVariables, pollUntil, processInstanceVariables, waitForVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
 import { createAsset } from '../../../src/store/assets';
 import { getCertificate } from '../../../src/store/certificates';
-import { consumeSecretLink } from '../../../src/store/secret-links';
+import { testApi } from '../../support/api';
 import { appEngine } from '../../support/app-engine';
 import type { TestEngine } from '../../support/engine';
 import { openssl, testCa, tmpFile, verifyWithChain } from '../ca/support';
@@ -23,7 +22,6 @@ describe('processes: enroll profile (engine)', function () {
   let engine: TestEngine;
   let pool: Pool;
   let ca: BuiltinCa;
-  let sealer: MasterKey;
   const finished: string[] = [];
   const secrets: string[] = [];
 
@@ -31,7 +29,6 @@ describe('processes: enroll profile (engine)', function () {
     engine = await appEngine(this);
     const t = await testCa();
     ({ ca } = t);
-    sealer = t.masterKey;
     pool = t.db.pool;
   });
 
@@ -68,6 +65,7 @@ describe('processes: enroll profile (engine)', function () {
       const vars = JSON.stringify(await instanceTreeVariables(engine.api, key));
       for (const s of secrets) expect(vars, `instance ${key} holds a secret`).to.not.contain(s);
       expect(vars).to.not.contain('PRIVATE KEY');
+      expect(vars, `instance ${key} holds a one-time link token`).to.not.match(/\/api\/secrets\//i);
     }
   });
 
@@ -103,19 +101,29 @@ describe('processes: enroll profile (engine)', function () {
     expect((await openssl(['x509', '-in', tmpFile('e.pem', cert.pem!), '-noout', '-ext', 'subjectAltName'])).out).to.contain('www.corp.example.com');
   });
 
-  it('when a P12 profile is enrolled, then the one-time link opens the PKCS#12 with its password once', async () => {
+  it('when a P12 profile is enrolled, then the process holds only the secret\'s id, and the requester, signed in, gets the PKCS#12 with its password once (issue 17.7)', async () => {
     const profile = await aProfile(pool, { protocol: 'P12', extendedKeyUsage: ['clientAuth'] });
     const asset = await createAsset(pool, { name: `p12-${Date.now()}`, commonName: 'laptop.corp.example.com' }, actor);
     const pik = await enroll({ profileId: profile.id, assetId: asset.id });
     const sub = await child(pik, 'AssetsSubProcEnrollP12Profile');
     await complete(sub, 'Task_CertificateData', 'operator', { commonName: 'laptop.corp.example.com', nextAction: 'next' });
     await waitForUserTask(engine.api, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_Password' });
-    const url = String((await waitForVariables(engine.api, sub, ['secretLinkUrl'])).secretLinkUrl);
-    const opened = await consumeSecretLink(pool, sealer, url.slice(url.lastIndexOf('/') + 1));
-    const password = String(opened.payload.password);
+    const vars = await waitForVariables(engine.api, sub, ['secretLinkId', 'secretLinkPageUrl']);
+    const id = String(vars.secretLinkId);
+    expect(vars).to.not.have.property('secretLinkUrl');
+    expect(new URL(String(vars.secretLinkPageUrl)).pathname).to.equal(`/api/secret-links/${id}`);
+    // The page the form links to, through the API as the requester signs in to it.
+    const api = await testApi();
+    const page = await fetch(`${api.base}/api/secret-links/${id}`, { headers: { ...api.basic('operator'), accept: 'text/html' } });
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.contain('<form method="post">');
+    expect((await fetch(`${api.base}/api/secret-links/${id}`, { method: 'POST', headers: api.basic('agent1') })).status, 'another user').to.equal(404);
+    const res = await fetch(`${api.base}/api/secret-links/${id}`, { method: 'POST', headers: { ...api.basic('operator'), accept: 'application/json' } });
+    expect(res.status).to.equal(200);
+    const { password, pkcs12 } = (await res.json()) as { password: string; pkcs12: string };
     secrets.push(password);
-    const p12 = await ca.downloadPkcs12(String(opened.payload.pkcs12Id));
-    expect((await openssl(['pkcs12', '-info', '-noout', '-in', tmpFile('e.p12', p12.pkcs12), '-passin', `pass:${password}`])).code).to.equal(0);
+    expect((await openssl(['pkcs12', '-info', '-noout', '-in', tmpFile('e.p12', Buffer.from(pkcs12, 'base64')), '-passin', `pass:${password}`])).code).to.equal(0);
+    expect((await fetch(`${api.base}/api/secret-links/${id}`, { method: 'POST', headers: api.basic('operator') })).status, 'a second time').to.equal(410);
     await complete(sub, 'Task_Password', 'operator', { passwordConfirmed: true });
     await complete(sub, 'Task_ConfirmInstallation', 'operator', { installationConfirmed: true });
     await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');

@@ -15,8 +15,9 @@ import type { MasterKey } from '../../../src/ca/master-key';
 import { createAsset, transitionAsset } from '../../../src/store/assets';
 import { getCertificate } from '../../../src/store/certificates';
 import { getRequest } from '../../../src/store/requests';
-import { consumeSecretLink } from '../../../src/store/secret-links';
-import { GoneError } from '../../../src/domain/errors';
+import { redeemSecretLink } from '../../../src/store/secret-links';
+import { auditHistory } from '../../../src/store/audit';
+import { GoneError, NotFoundError } from '../../../src/domain/errors';
 import { testCa, openssl, tmpFile, verifyWithChain } from '../ca/support';
 import { aProfile, actor } from '../store/fixtures';
 
@@ -41,7 +42,8 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
     if (o.kind !== 'complete') throw new Error(`${type}: ${JSON.stringify(o)}`);
     return o.variables as Outputs;
   };
-  const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+  /** The requester of the enrollments here, opening their secrets. */
+  const agent1 = { username: 'agent1', from: '192.0.2.10' };
   const secretsSeen: string[] = [];
 
   before(async () => {
@@ -112,26 +114,50 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
   });
 
   describe('P12', () => {
-    it('when a key pair is generated, then the one-time link gives the password and the PKCS#12 once; openssl opens it; then the link is gone', async () => {
+    it('when a key pair is generated, then the requester\'s one-time secret gives the password and the PKCS#12 once; openssl opens it; then it is gone', async () => {
       const profile = await aProfile(pool, { protocol: 'P12', extendedKeyUsage: ['clientAuth'] });
       const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
-      const out = await ok('enroll.p12.generate', { certificateId: prep.certificateId, commonName: 'laptop-17.corp.example.com', operator: 'agent1' });
-      expect(out.secretLinkUrl).to.match(/^https:\/\/pki\.example\.test\/api\/secrets\/[A-Za-z0-9_-]{43}$/);
+      const out = await ok('enroll.p12.generate', { certificateId: prep.certificateId, requestId: prep.requestId, commonName: 'laptop-17.corp.example.com', operator: 'agent1' });
+      expect(out.secretLinkPageUrl).to.equal(`https://pki.example.test/api/secret-links/${out.secretLinkId}`);
       expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Valid');
 
-      const opened = await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl));
+      const opened = await redeemSecretLink(pool, sealer, out.secretLinkId, agent1);
       const { password, pkcs12Id } = opened.payload as { password: string; pkcs12Id: string };
       secretsSeen.push(password);
       const p12 = await ca.downloadPkcs12(pkcs12Id);
       const info = await openssl(['pkcs12', '-info', '-noout', '-in', tmpFile('e.p12', p12.pkcs12), '-passin', `pass:${password}`]);
       expect(info.code, info.out).to.equal(0);
       try {
-        await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl));
-        expect.fail('the link worked twice');
+        await redeemSecretLink(pool, sealer, out.secretLinkId, agent1);
+        expect.fail('the secret was shown twice');
       } catch (e) {
         expect(e).to.be.instanceOf(GoneError);
       }
       expect(await ok('enroll.complete', { requestId: prep.requestId, operator: 'agent1' })).to.deep.equal({ requestState: 'Completed' });
+    });
+
+    it('when a key pair is generated, then neither the outputs nor the stored job effect hold anything that opens the secret — only the link\'s id and page — and it opens only for the requester the store recorded, not whoever a variable names (issue 17.7)', async () => {
+      const profile = await aProfile(pool, { protocol: 'P12', extendedKeyUsage: ['clientAuth'] });
+      const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
+      const job = aJob('enroll.p12.generate');
+      // 'operator' comes from a process variable; the secret is still the requester's.
+      const out = await ok('enroll.p12.generate', { certificateId: prep.certificateId, requestId: prep.requestId, commonName: 'kiosk-4.corp.example.com', operator: 'mallory' }, job);
+      expect(Object.keys(out).sort()).to.deep.equal(['secretLinkExpiresAt', 'secretLinkId', 'secretLinkPageUrl', 'serialNumber']);
+      const effects = (await pool.query<{ result: unknown }>("SELECT result FROM job_effects WHERE effect_key LIKE $1 || ':%'", [job.key])).rows.map((r) => r.result);
+      expect(effects).to.deep.equal([out]);
+      for (const who of ['mallory', 'agent2']) {
+        try {
+          await redeemSecretLink(pool, sealer, out.secretLinkId, { username: who, from: '192.0.2.1' });
+          expect.fail(`${who} opened the requester's secret`);
+        } catch (e) {
+          expect(e).to.be.instanceOf(NotFoundError);
+        }
+      }
+      const opened = await redeemSecretLink(pool, sealer, out.secretLinkId, agent1);
+      secretsSeen.push(String(opened.payload.password));
+      const history = await auditHistory(pool, 'certificate', prep.certificateId);
+      expect(history.at(-1)).to.include({ actor: 'agent1', fromState: 'Valid', toState: 'Valid' });
+      expect(history.at(-1)!.reason).to.contain('PKCS#12 password and file handed out').and.contain('192.0.2.10');
     });
   });
 
@@ -176,7 +202,7 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
       const out = await ok('enroll.acme.register', { certificateId: prep.certificateId, requestId: prep.requestId, dnsNames: asset.dnsNames.join(','), operator: 'agent1' });
       expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Registered');
       expect((await getRequest(pool, prep.requestId)).state).to.equal('Completed');
-      const { hmacKey, keyId } = (await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl))).payload as { hmacKey: string; keyId: string };
+      const { hmacKey, keyId } = (await redeemSecretLink(pool, sealer, out.secretLinkId, agent1)).payload as { hmacKey: string; keyId: string };
       secretsSeen.push(hmacKey);
       expect((await ca.lookupAcmeBinding(keyId))).to.not.equal(undefined);
     });
@@ -186,7 +212,7 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
       const prep = await ok('enroll.prepare', { profileId: profile.id, requester: 'agent1' });
       const out = await ok('enroll.scep.register', { certificateId: prep.certificateId, requestId: prep.requestId, commonName: 'printer-3.corp.example.com', operator: 'agent1' });
       expect((await getCertificate(pool, prep.certificateId)).state).to.equal('Registered');
-      const { challengePassword } = (await consumeSecretLink(pool, sealer, tokenOf(out.secretLinkUrl))).payload as { challengePassword: string };
+      const { challengePassword } = (await redeemSecretLink(pool, sealer, out.secretLinkId, agent1)).payload as { challengePassword: string };
       secretsSeen.push(challengePassword);
       expect(challengePassword.length).to.be.at.least(16);
     });
