@@ -147,7 +147,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
           },
           ctx,
         );
-        await relateToCertificate(tx, request.id, cert.id);
+        await relateToCertificate(tx, request.id, cert.id, ctx);
         return {
           requestId: request.id,
           certificateId: cert.id,
@@ -317,7 +317,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
           ? await createAsset(tx, { name, dnsNames: v.newAssetDnsNames, ...(v.newAssetDnsNames[0] ? { commonName: v.newAssetDnsNames[0] } : {}) }, ctx)
           : await getAsset(tx, v.assetId!);
         if (asset.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `asset ${asset.name} is '${asset.state}': enrollment needs an Active asset`);
-        await relateToAsset(tx, v.certificateId, asset.id);
+        await relateToAsset(tx, v.certificateId, asset.id, ctx);
         return { assetId: asset.id, commonName: asset.commonName ?? asset.name, dnsNames: asset.dnsNames.join(', ') };
       });
       return result;

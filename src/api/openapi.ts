@@ -79,6 +79,23 @@ export const openApiDocument = {
         responses: { 200: { description: 'The options now' }, 403: { description: 'Not an admin' }, ...errors },
       },
     },
+    '/api/admin/options/{useCase}/history': {
+      get: {
+        summary: "Every change of a use case's options: before, after, the admin, when (admin)",
+        parameters: [{ name: 'useCase', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'The changes, oldest first' }, 403: { description: 'Not an admin' }, ...errors },
+      },
+    },
+    '/api/admin/card-types/{type}/commands/{command}/history': {
+      get: {
+        summary: "Every change of a card type's command: before, after, the admin, when (admin)",
+        parameters: [
+          { name: 'type', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'command', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { 200: { description: 'The changes, oldest first' }, 403: { description: 'Not an admin' }, ...errors },
+      },
+    },
     '/api/admin/card-types/{type}/commands/{command}': {
       put: {
         summary: 'Enable or disable a card type\'s additional command (admin)',

@@ -8,6 +8,7 @@ import { NotFoundError } from '../domain/errors';
 import { cardMachine, cardRelationMachine, type CardState } from '../domain/states';
 import { assertInitial } from '../domain/transitions';
 import { atomically, type Queryable } from './db';
+import { recordOptionChange } from './option-history';
 import { searchTable } from './search';
 import { applyTransition, recordCreation } from './transition';
 import { email, objectId, parseInput, text, type Page, type SearchParams, type TransitionContext } from './validate';
@@ -146,7 +147,10 @@ export async function cardTypeCommands(q: Queryable, typeId: string): Promise<Ca
   return (await q.query<CardTypeCommand>(`SELECT ${COMMAND_SELECT} FROM card_type_commands WHERE card_type_id = $1 ORDER BY command`, [key])).rows;
 }
 
-/** Enables or disables a card type's command: what the admin does without code (spec 003). */
+/**
+ * Enables or disables a card type's command: what the admin does without code (spec 003). A
+ * change is recorded in the option history with its actor (issue 17.10).
+ */
 export async function setCardTypeCommandEnabled(
   q: Queryable,
   typeId: string,
@@ -156,11 +160,16 @@ export async function setCardTypeCommandEnabled(
 ): Promise<CardTypeCommand> {
   const key = parseInput(cardTypeId, typeId, 'card type');
   const who = parseInput(text(100), actor, 'actor');
-  const { rows } = await q.query<CardTypeCommand>(
-    `UPDATE card_type_commands SET enabled = $3, updated_by = $4, updated_at = now()
-      WHERE card_type_id = $1 AND command = $2 RETURNING ${COMMAND_SELECT}`,
-    [key, command, parseInput(z.boolean(), enabled, 'enabled'), who],
-  );
-  if (!rows[0]) throw new NotFoundError('card type command', `${key}/${command}`);
-  return rows[0];
+  const on = parseInput(z.boolean(), enabled, 'enabled');
+  return atomically(q, async (tx) => {
+    const before = (await tx.query<{ enabled: boolean }>('SELECT enabled FROM card_type_commands WHERE card_type_id = $1 AND command = $2 FOR UPDATE', [key, command])).rows[0];
+    if (!before) throw new NotFoundError('card type command', `${key}/${command}`);
+    const { rows } = await tx.query<CardTypeCommand>(
+      `UPDATE card_type_commands SET enabled = $3, updated_by = $4, updated_at = now()
+        WHERE card_type_id = $1 AND command = $2 RETURNING ${COMMAND_SELECT}`,
+      [key, command, on, who],
+    );
+    await recordOptionChange(tx, { kind: 'card type command', key: `${key}/${command}`, before: { enabled: before.enabled }, after: { enabled: on }, actor: who });
+    return rows[0]!;
+  });
 }

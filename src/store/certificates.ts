@@ -9,7 +9,8 @@ import { assertInitial } from '../domain/transitions';
 import { atomically, type Queryable } from './db';
 import { searchTable } from './search';
 import { applyTransition, recordCreation } from './transition';
-import { dnsName, objectId, parseInput, text, type Page, type SearchParams, type TransitionContext } from './validate';
+import { recordAudit } from './audit';
+import { dnsName, objectId, parseInput, text, transitionContext, type Page, type SearchParams, type TransitionContext } from './validate';
 
 export interface Certificate {
   id: number;
@@ -134,15 +135,31 @@ export async function transitionCertificate(
 
 /**
  * Relates a certificate object (and the request that carries it) to an asset chosen after the
- * start, e.g. in P12 enrollment's "search asset" step (spec 002). Not a state change.
+ * start, e.g. in P12 enrollment's "search asset" step (spec 002). Not a state change, but a
+ * change all the same: certificate, request and asset each get a history row with the actor
+ * (issue 17.10).
  */
-export async function relateToAsset(q: Queryable, certificateId: number, assetId: number): Promise<Certificate> {
+export async function relateToAsset(q: Queryable, certificateId: number, assetId: number, ctx: TransitionContext): Promise<Certificate> {
   const cert = parseInput(objectId, certificateId, 'certificate id');
   const asset = parseInput(objectId, assetId, 'asset id');
+  const c = parseInput(transitionContext, ctx, 'transition context');
   return atomically(q, async (tx) => {
-    const r = await tx.query('UPDATE certificates SET asset_id = $2, updated_at = now() WHERE id = $1', [cert, asset]);
-    if (r.rowCount !== 1) throw new NotFoundError('certificate', cert);
-    await tx.query('UPDATE requests SET asset_id = $2, updated_at = now() WHERE certificate_id = $1', [cert, asset]);
+    const before = (await tx.query<{ state: string; asset_id: number | null }>('SELECT state, asset_id FROM certificates WHERE id = $1 FOR UPDATE', [cert])).rows[0];
+    if (!before) throw new NotFoundError('certificate', cert);
+    const assetState = (await tx.query<{ state: string }>('SELECT state FROM assets WHERE id = $1', [asset])).rows[0]?.state;
+    if (assetState === undefined) throw new NotFoundError('asset', asset);
+    if (before.asset_id === asset) return getCertificate(tx, cert);
+    const was = before.asset_id === null ? 'none' : `asset ${before.asset_id}`;
+    await tx.query('UPDATE certificates SET asset_id = $2, updated_at = now() WHERE id = $1', [cert, asset]);
+    await recordAudit(tx, { objectType: 'certificate', objectId: cert, fromState: before.state, toState: before.state, ...c, reason: `related to asset ${asset} (was: ${was})` });
+    const requests = await tx.query<{ id: number; state: string; asset_id: number | null }>(
+      'UPDATE requests r SET asset_id = $2, updated_at = now() FROM requests old WHERE r.id = old.id AND r.certificate_id = $1 RETURNING r.id, r.state, old.asset_id',
+      [cert, asset],
+    );
+    for (const r of requests.rows) {
+      await recordAudit(tx, { objectType: 'request', objectId: r.id, fromState: r.state, toState: r.state, ...c, reason: `related to asset ${asset} (was: ${r.asset_id === null ? 'none' : `asset ${r.asset_id}`})` });
+    }
+    await recordAudit(tx, { objectType: 'asset', objectId: asset, fromState: assetState, toState: assetState, ...c, reason: `certificate ${cert} related` });
     return getCertificate(tx, cert);
   });
 }

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { USE_CASES, type UseCaseDefinition, type UseCaseOption } from '../domain/use-cases';
-import type { Queryable } from './db';
+import { atomically, type Queryable } from './db';
+import { recordOptionChange } from './option-history';
 import { email, parseInput, text } from './validate';
 
 export interface UseCaseOptions {
@@ -92,7 +93,8 @@ export async function listOptions(q: Queryable): Promise<UseCaseOptions[]> {
 }
 
 /**
- * Changes some options of a use case (creating its row from the defaults if needed).
+ * Changes some options of a use case (creating its row from the defaults if needed), with a
+ * row in the option history when a value changed (issue 17.10).
  * @throws NotFoundError when `name` is not a configurable use case; ValidationError for an
  *   option it does not read or a bad value
  */
@@ -103,19 +105,30 @@ export async function updateOptions(q: Queryable, name: string, update: OptionsU
   assertOptionsRead(definition, (Object.keys(u) as UseCaseOption[]).filter((k) => u[k] !== undefined));
   const who = parseInput(text(100), actor, 'actor');
   const d = defaultOptions(key);
-  const { rows } = await q.query<UseCaseOptions>(
-    `INSERT INTO use_case_options (use_case, enabled, approval_step, approver_group, approver_emails, updated_by)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (use_case) DO UPDATE SET
-       enabled = COALESCE($7, use_case_options.enabled),
-       approval_step = COALESCE($8, use_case_options.approval_step),
-       approver_group = COALESCE($9, use_case_options.approver_group),
-       approver_emails = COALESCE($10, use_case_options.approver_emails),
-       updated_by = $6, updated_at = now()
-     RETURNING ${SELECT}`,
-    [key, u.enabled ?? d.enabled, u.approvalStep ?? d.approvalStep, u.approverGroup ?? d.approverGroup,
-      u.approverEmails ?? d.approverEmails, who,
-      u.enabled ?? null, u.approvalStep ?? null, u.approverGroup ?? null, u.approverEmails ?? null],
-  );
-  return rows[0]!;
+  return atomically(q, async (tx) => {
+    // Locked when it exists, so the history's "before" is what this change replaced; none yet means the defaults.
+    const stored = (await tx.query<UseCaseOptions>(`SELECT ${SELECT} FROM use_case_options WHERE use_case = $1 FOR UPDATE`, [key])).rows[0];
+    const { rows } = await tx.query<UseCaseOptions>(
+      `INSERT INTO use_case_options (use_case, enabled, approval_step, approver_group, approver_emails, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (use_case) DO UPDATE SET
+         enabled = COALESCE($7, use_case_options.enabled),
+         approval_step = COALESCE($8, use_case_options.approval_step),
+         approver_group = COALESCE($9, use_case_options.approver_group),
+         approver_emails = COALESCE($10, use_case_options.approver_emails),
+         updated_by = $6, updated_at = now()
+       RETURNING ${SELECT}`,
+      [key, u.enabled ?? d.enabled, u.approvalStep ?? d.approvalStep, u.approverGroup ?? d.approverGroup,
+        u.approverEmails ?? d.approverEmails, who,
+        u.enabled ?? null, u.approvalStep ?? null, u.approverGroup ?? null, u.approverEmails ?? null],
+    );
+    const after = rows[0]!;
+    await recordOptionChange(tx, { kind: 'use case option', key, before: optionValues(stored ?? d), after: optionValues(after), actor: who });
+    return after;
+  });
+}
+
+/** What an admin switches, without who and when: the values a history row compares. */
+function optionValues(o: UseCaseOptions): Record<UseCaseOption, unknown> {
+  return { enabled: o.enabled, approvalStep: o.approvalStep, approverGroup: o.approverGroup, approverEmails: o.approverEmails };
 }

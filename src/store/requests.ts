@@ -152,11 +152,23 @@ export async function deleteRequest(q: Queryable, id: number, ctx: TransitionCon
   });
 }
 
-/** Relates a request to the certificate object it is about (created after the request, e.g. at enrollment). */
-export async function relateToCertificate(q: Queryable, requestId: number, certificateId: number): Promise<void> {
-  const r = await q.query('UPDATE requests SET certificate_id = $2, updated_at = now() WHERE id = $1', [
-    parseInput(objectId, requestId, 'request id'),
-    parseInput(objectId, certificateId, 'certificate id'),
-  ]);
-  if (r.rowCount !== 1) throw new NotFoundError('request', requestId);
+/**
+ * Relates a request to the certificate object it is about (created after the request, e.g. at
+ * enrollment), with a history row on the request and its actor (issue 17.10).
+ */
+export async function relateToCertificate(q: Queryable, requestId: number, certificateId: number, ctx: TransitionContext): Promise<void> {
+  const id = parseInput(objectId, requestId, 'request id');
+  const cert = parseInput(objectId, certificateId, 'certificate id');
+  const c = parseInput(transitionContext, ctx, 'transition context');
+  await atomically(q, async (tx) => {
+    const r = await tx.query<{ state: string; certificate_id: number | null }>(
+      'UPDATE requests r SET certificate_id = $2, updated_at = now() FROM requests old WHERE r.id = old.id AND r.id = $1 RETURNING r.state, old.certificate_id',
+      [id, cert],
+    );
+    const row = r.rows[0];
+    if (!row) throw new NotFoundError('request', id);
+    if (row.certificate_id === cert) return;
+    const was = row.certificate_id === null ? 'none' : `certificate ${row.certificate_id}`;
+    await recordAudit(tx, { objectType: 'request', objectId: id, fromState: row.state, toState: row.state, ...c, reason: `related to certificate ${cert} (was: ${was})` });
+  });
 }
