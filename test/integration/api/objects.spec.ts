@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { COLLECTIONS, objectView } from '../../../src/api/objects';
 import { createAsset, transitionAsset } from '../../../src/store/assets';
-import { setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
+import { addCardRelation, setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
 import { updateOptions } from '../../../src/store/options';
 import { testDatabase } from '../../support/database';
 import { aCard, aValidCertificate, actor } from '../store/fixtures';
@@ -55,17 +55,36 @@ describe('API object views: relations, history and available use cases', () => {
     }
   });
 
-  it('when a card has certificates, then its view lists them and its relations', async () => {
+  it('when a card has certificates and relations, then its view lists them with their states', async () => {
     const card = await aCard(pool);
+    const other = await aCard(pool);
     const cert = await aValidCertificate(pool, { cardId: card.id });
-    const view = (await objectView(pool, COLLECTIONS.cards!, card.id)) as unknown as { certificates: Array<{ id: number }>; relations: unknown[] };
+    await aValidCertificate(pool, { cardId: other.id });
+    const holder = await addCardRelation(pool, card.id, { relatedType: 'user', relatedId: 'alice' }, actor);
+    const device = await addCardRelation(pool, card.id, { relatedType: 'device', relatedId: 'laptop-17', state: 'inactive' }, actor);
+    await addCardRelation(pool, other.id, { relatedType: 'user', relatedId: 'bob' }, actor);
+    const view = (await objectView(pool, COLLECTIONS.cards!, card.id)) as unknown as {
+      certificates: Array<{ id: number }>;
+      relations: Array<{ id: number; relatedType: string; relatedId: string; state: string }>;
+    };
     expect(view.certificates.map((c) => c.id)).to.deep.equal([cert.id]);
-    expect(view.relations).to.be.an('array');
+    expect(view.relations.map((r) => ({ id: r.id, relatedType: r.relatedType, relatedId: r.relatedId, state: r.state }))).to.deep.equal([
+      { id: holder.id, relatedType: 'user', relatedId: 'alice', state: 'active' },
+      { id: device.id, relatedType: 'device', relatedId: 'laptop-17', state: 'inactive' },
+    ]);
   });
 
-  it('when virtual smart cards are searched, then only that type comes back', async () => {
-    await aCard(pool, 'smart-card');
+  it('when virtual smart cards are searched, then every virtual smart card comes back and no other card', async () => {
+    const smart = await aCard(pool, 'smart-card');
+    const virtual = [await aCard(pool, 'virtual-smart-card'), await aCard(pool, 'virtual-smart-card')];
     const page = await COLLECTIONS['virtual-smart-cards']!.search(pool, { limit: 100 });
-    expect(page.items.every((c) => (c as unknown as { cardTypeId: string }).cardTypeId === 'virtual-smart-card')).to.equal(true);
+    const ids = page.items.map((c) => c.id);
+    expect(ids).to.include.members(virtual.map((c) => c.id));
+    expect(ids).to.not.include(smart.id);
+    expect(page.items.map((c) => (c as unknown as { cardTypeId: string }).cardTypeId)).to.satisfy((types: string[]) => types.every((t) => t === 'virtual-smart-card'));
+    const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM cards WHERE card_type_id = 'virtual-smart-card'");
+    expect(page.total).to.equal(rows[0]!.n);
+    // All cards: both kinds.
+    expect((await COLLECTIONS.cards!.search(pool, { limit: 100 })).items.map((c) => c.id)).to.include.members([smart.id, ...virtual.map((c) => c.id)]);
   });
 });
