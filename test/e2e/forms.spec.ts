@@ -20,6 +20,40 @@ interface Submitted {
   data: Record<string, unknown>;
 }
 
+interface FormComponent {
+  type: string;
+  label?: string;
+  text?: string;
+  conditional?: unknown;
+  components?: FormComponent[];
+}
+interface FormSchema {
+  components: FormComponent[];
+}
+
+/**
+ * What a form must show with the sample variables, read from its schema: the title (the first
+ * text's `# heading`), the label of every field that is always shown, and the value of every
+ * plain `{{variable}}` in the always-shown texts (loops and conditional parts aside).
+ */
+function whatMustShow(schema: FormSchema): { title: string; labels: string[]; values: Array<[string, string]>; fields: number } {
+  const all: FormComponent[] = [];
+  const walk = (cs: FormComponent[]) => cs.forEach((c) => (all.push(c), walk(c.components ?? [])));
+  walk(schema.components);
+  const shown = all.filter((c) => !c.conditional);
+  const title = /^# (.+)$/m.exec(all.find((c) => c.type === 'text')?.text ?? '')?.[1];
+  expect(title, 'the form has a "# title" text').to.be.a('string');
+  const values: Array<[string, string]> = [];
+  for (const c of shown.filter((x) => x.type === 'text')) {
+    const outsideLoops = (c.text ?? '').replace(/\{\{#loop[\s\S]*?\{\{\/loop\}\}/g, '');
+    for (const m of outsideLoops.matchAll(/\{\{\s*([A-Za-z]\w*)\s*\}\}/g)) {
+      const v = data[m[1]!];
+      if (typeof v === 'string' || typeof v === 'number') values.push([m[1]!, String(v)]);
+    }
+  }
+  return { title: title!, labels: shown.flatMap((c) => (c.label ? [c.label] : [])), values, fields: shown.length };
+}
+
 async function render(page: Page, file: string, variables: Record<string, unknown> = data): Promise<void> {
   const schema = JSON.parse(fs.readFileSync(path.join(formDir, file), 'utf8'));
   await page.setContent(`<html><head><style>${css}</style></head><body><div id="form"></div></body></html>`);
@@ -53,9 +87,18 @@ describe('forms rendered by form-js in headless Chromium', function () {
   });
 
   for (const file of fs.readdirSync(formDir).filter((f) => f.endsWith('.form'))) {
-    it(`when ${file} is shown with sample variables, then every template resolves`, async () => {
+    it(`when ${file} is shown with sample variables, then its title, fields and variables are on the page and every template resolves`, async () => {
       await render(page, file);
       const text = await page.locator('#form').innerText();
+      const expected = whatMustShow(JSON.parse(fs.readFileSync(path.join(formDir, file), 'utf8')) as FormSchema);
+      // A blank or half render fails here (issue 16.2): the title, every label and every
+      // variable the always-shown texts name must be on the page, in as many fields.
+      expect(text, `${file}: title`).to.contain(expected.title);
+      for (const label of expected.labels) expect(text, `${file}: field '${label}'`).to.contain(label);
+      // A variable may be a link's address rather than its text.
+      const shown = [text, ...(await page.locator('#form a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href)))].join('\n');
+      for (const [name, value] of expected.values) expect(shown, `${file}: {{${name}}}`).to.contain(value);
+      expect(await page.locator('#form .fjs-form-field').count(), `${file}: rendered fields`).to.be.at.least(expected.fields);
       expect(text, file).to.not.match(/\{\{|\}\}/);
       expect(text, `${file}: an empty "label: value" line`).to.not.match(/^\s*:\s*$/m);
     });
