@@ -15,7 +15,8 @@ import { configurableUseCase, getOptions, listOptions, updateOptions } from '../
 import { parseInput } from '../store/validate';
 import { callerOf } from './auth';
 
-const commandUpdate = z.object({ enabled: z.boolean() }).strict();
+/** The body of PUT .../commands/<Command>. */
+export const commandUpdate = z.object({ enabled: z.boolean() }).strict();
 
 export function adminRoutes(pool: Pool): Router {
   const r = Router();

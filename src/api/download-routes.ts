@@ -18,7 +18,8 @@ export interface DownloadRouteDeps {
   ca: CaConnector;
 }
 
-const format = z.enum(['pem', 'der', 'chain']).default('pem');
+/** ?format= of a certificate download. */
+export const format = z.enum(['pem', 'der', 'chain']).default('pem');
 
 /** Certificate downloads; mounted behind sign-in. */
 export function certificateDownloadRoutes({ pool, ca }: DownloadRouteDeps): Router {

@@ -30,7 +30,7 @@ function collectionOf(name: string): Collection {
 }
 
 /** What a start may carry besides the object: the profile to enroll when started on an asset, and vice versa. */
-const startBody = z
+export const startBody = z
   .object({ profileId: objectId.optional(), assetId: objectId.optional() })
   .strict()
   .default({});

@@ -1,119 +1,318 @@
-/** The API's OpenAPI 3.1 description, served at /api/openapi.json. */
-const problem = { $ref: '#/components/schemas/Problem' };
-const errors = {
-  400: { description: 'Bad input (problem details name every bad field)', content: { 'application/problem+json': { schema: problem } } },
-  401: { description: 'Not signed in (basic auth with the Camunda user)' },
-  404: { description: 'No such object', content: { 'application/problem+json': { schema: problem } } },
-};
-const search = {
-  parameters: [
-    { name: 'state', in: 'query', schema: { type: 'string' } },
-    { name: 'text', in: 'query', schema: { type: 'string', maxLength: 200 } },
-    { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-    { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
-  ],
-};
-const collections = ['assets', 'certificate-profiles', 'certificates', 'requests', 'cards', 'virtual-smart-cards'];
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+/**
+ * The API's OpenAPI 3.1 description, served at /api/openapi.json, generated from the zod
+ * schemas the routes validate their input with (paths, queries, bodies) and from the schemas of
+ * their answers (./schemas.ts), so it cannot drift from them (issue 16.10). Every route the app
+ * registers is listed in OPERATIONS; a test walks the app's router and fails on one missing here.
+ */
+import { z } from 'zod';
+import { USE_CASES } from '../domain/use-cases';
+import { optionsUpdate } from '../store/options';
+import { linkId } from '../store/secret-links';
+import { objectId, searchParams } from '../store/validate';
+import { commandUpdate } from './admin-routes';
+import { format } from './download-routes';
+import { startBody } from './object-routes';
+import { COLLECTIONS } from './objects';
+import * as s from './schemas';
 
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Workplace PKI operator and admin API',
-    version: '0.1.0',
-    description: 'Search workplace and card objects, start use cases on them, download certificates, open your one-time secrets, change options. Sign in with HTTP basic auth as the same user as in Camunda Tasklist.',
+type Method = 'get' | 'post' | 'put' | 'delete';
+
+/** Who may call a route: anyone, a signed-in user, or an admin. */
+type Access = 'public' | 'signed-in' | 'admin';
+
+interface Answer {
+  description: string;
+  /** A JSON answer, by its schema in ./schemas.ts (or an array of one). */
+  json?: z.ZodType | { arrayOf: z.ZodType };
+  /** Other media types, e.g. PEM or DER. */
+  content?: Record<string, object>;
+}
+
+export interface Operation {
+  method: Method;
+  /** OpenAPI path, e.g. /api/assets/{id}. */
+  path: string;
+  summary: string;
+  access: Access;
+  /** Path parameters: the schemas the route parses them with. */
+  params?: Record<string, z.ZodType>;
+  /** Query parameters: the object schema the route parses `req.query` with. */
+  query?: z.ZodObject;
+  /** JSON body: the schema the route parses it with. */
+  body?: z.ZodType;
+  answers: Record<number, Answer>;
+}
+
+const COMPONENT = (id: string) => `#/components/schemas/${id}`;
+
+/** A JSON Schema of the input side of `schema` (what a caller sends), without `$schema`. */
+function inputSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+/** A reference to a named answer schema; throws when it is not in the components. */
+function ref(schema: z.ZodType): { $ref: string } {
+  const meta = s.responseSchemas.get(schema);
+  if (!meta) throw new Error('an answer schema of the OpenAPI document is not registered in responseSchemas');
+  return { $ref: COMPONENT(meta.id) };
+}
+
+const pem = { 'application/x-pem-file': { schema: { type: 'string' } } };
+const problemJson = { 'application/problem+json': { schema: ref(s.problem) } };
+const bad: Answer = { description: 'Bad input: problem details name every bad field', json: s.problem };
+const notFound: Answer = { description: 'No such object', json: s.problem };
+
+/** The symbolic names an admin configures (the catalogue, issue 16.5). */
+const useCaseName = z.enum(USE_CASES.map((u) => u.symbolicName) as [string, ...string[]]);
+
+/** The collections of ./objects.ts with their answer schemas. */
+const COLLECTION_ANSWERS: Record<string, { page: z.ZodType; view: z.ZodType }> = {
+  ...s.collectionSchemas,
+  'virtual-smart-cards': s.collectionSchemas.cards,
+};
+
+function collectionOperations(c: string): Operation[] {
+  const answers = COLLECTION_ANSWERS[c];
+  if (!answers) throw new Error(`collection ${c} has no answer schemas in src/api/openapi.ts`);
+  const ops: Operation[] = [
+    {
+      method: 'get',
+      path: `/api/${c}`,
+      summary: `Search ${c} by state and text, newest first`,
+      access: 'signed-in',
+      query: searchParams,
+      answers: { 200: { description: 'A page of objects', json: answers.page }, 400: bad },
+    },
+    {
+      method: 'get',
+      path: `/api/${c}/{id}`,
+      summary: `One of ${c}, with its relations, its history and the use cases available on it now`,
+      access: 'signed-in',
+      params: { id: objectId },
+      answers: { 200: { description: 'The object', json: answers.view }, 400: bad, 404: notFound },
+    },
+    {
+      method: 'post',
+      path: `/api/${c}/{id}/use-cases/{useCase}`,
+      summary: `Start a use case on one of ${c}; on an asset, Enroll profile takes { "profileId": ... }`,
+      access: 'signed-in',
+      params: { id: objectId, useCase: useCaseName },
+      body: startBody,
+      answers: {
+        201: { description: 'Started', json: s.started },
+        400: bad,
+        404: notFound,
+        409: { description: 'Not available on the object now (the reason says why); nothing started', json: s.problem },
+      },
+    },
+  ];
+  if (c === 'requests') {
+    ops.push({
+      method: 'delete',
+      path: '/api/requests/{id}',
+      summary: 'Delete a request not yet decided (its process is cancelled)',
+      access: 'signed-in',
+      params: { id: objectId },
+      answers: { 204: { description: 'Deleted' }, 400: bad, 404: notFound, 409: { description: 'Already decided', json: s.problem } },
+    });
+  }
+  return ops;
+}
+
+/** Every route of the API (src/api/app.ts and the routers it mounts). */
+export const OPERATIONS: readonly Operation[] = [
+  { method: 'get', path: '/api/health', summary: 'Readiness', access: 'public', answers: { 200: { description: 'Up', json: s.health } } },
+  {
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    access: 'public',
+    answers: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
   },
-  security: [{ basic: [] }],
-  paths: {
-    '/api/health': { get: { summary: 'Readiness', security: [], responses: { 200: { description: 'UP' } } } },
-    '/api/crl': { get: { summary: 'Current CRL (DER; ?format=pem)', security: [], responses: { 200: { description: 'CRL' } } } },
-    '/api/ca/chain': { get: { summary: 'Issuing and root CA certificates (PEM)', security: [], responses: { 200: { description: 'PEM' } } } },
-    '/api/certificates/{id}/download': {
-      get: {
-        summary: 'A certificate (pem, der or chain); signed in, as it names its holder',
-        parameters: [idParam, { name: 'format', in: 'query', schema: { enum: ['pem', 'der', 'chain'] } }],
-        responses: { 200: { description: 'The certificate' }, ...errors },
-      },
-    },
-    '/api/secret-links': { get: { summary: "The caller's one-time secrets: what each is for, waiting, used or expired (never a secret)", responses: { 200: { description: 'The links' }, ...errors } } },
-    '/api/secret-links/{id}': {
-      get: {
-        summary: 'A one-time secret of the caller: what it is and whether it waits (HTML page with a button, or JSON); never uses it up',
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-        responses: { 200: { description: 'The link (no secret)' }, ...errors },
-      },
-      post: {
-        summary: 'Hands the secret out once, to the signed-in person it is for: PKCS#12 with its password, ACME EAB credentials or SCEP challenge',
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-        responses: {
-          200: { description: 'The secret (HTML, or JSON with Accept: application/json)' },
-          403: { description: 'Posted from another site' },
-          ...errors,
-          410: { description: 'Already shown or expired' },
-        },
-      },
-    },
-    ...Object.fromEntries(
-      collections.flatMap((c) => [
-        [`/api/${c}`, { get: { summary: `Search ${c}`, ...search, responses: { 200: { description: 'A page of objects' }, ...errors } } }],
-        [`/api/${c}/{id}`, { get: { summary: `One of ${c}, with relations, history and available use cases`, parameters: [idParam], responses: { 200: { description: 'The object' }, ...errors } } }],
-        [
-          `/api/${c}/{id}/use-cases/{useCase}`,
-          {
-            post: {
-              summary: `Start a use case on one of ${c}`,
-              parameters: [idParam, { name: 'useCase', in: 'path', required: true, schema: { type: 'string' } }],
-              requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { profileId: { type: 'integer' }, assetId: { type: 'integer' } } } } } },
-              responses: { 201: { description: 'Started: processInstanceKey and tasklistUrl' }, 409: { description: 'Not available on the object now (reason given); nothing started' }, ...errors },
-            },
-          },
-        ],
-      ]),
-    ),
-    '/api/requests/{id}': { delete: { summary: 'Delete a request not yet decided (cancels its process)', parameters: [idParam], responses: { 204: { description: 'Deleted' }, 409: { description: 'Already decided' }, ...errors } } },
-    '/api/admin/options': { get: { summary: 'Use-case options (admin)', responses: { 200: { description: 'All options' }, 403: { description: 'Not an admin' } } } },
-    '/api/admin/options/{useCase}': {
-      put: {
-        summary: 'Change a use case\'s options: enabled, approvalStep, approverGroup, approverEmails (admin)',
-        parameters: [{ name: 'useCase', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: 'The options now' }, 403: { description: 'Not an admin' }, ...errors },
-      },
-    },
-    '/api/admin/options/{useCase}/history': {
-      get: {
-        summary: "Every change of a use case's options: before, after, the admin, when (admin)",
-        parameters: [{ name: 'useCase', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: 'The changes, oldest first' }, 403: { description: 'Not an admin' }, ...errors },
-      },
-    },
-    '/api/admin/card-types/{type}/commands/{command}/history': {
-      get: {
-        summary: "Every change of a card type's command: before, after, the admin, when (admin)",
-        parameters: [
-          { name: 'type', in: 'path', required: true, schema: { type: 'string' } },
-          { name: 'command', in: 'path', required: true, schema: { type: 'string' } },
-        ],
-        responses: { 200: { description: 'The changes, oldest first' }, 403: { description: 'Not an admin' }, ...errors },
-      },
-    },
-    '/api/admin/card-types/{type}/commands/{command}': {
-      put: {
-        summary: 'Enable or disable a card type\'s additional command (admin)',
-        parameters: [
-          { name: 'type', in: 'path', required: true, schema: { type: 'string' } },
-          { name: 'command', in: 'path', required: true, schema: { type: 'string' } },
-        ],
-        responses: { 200: { description: 'The command now' }, 403: { description: 'Not an admin' }, ...errors },
-      },
+  {
+    method: 'get',
+    path: '/api/crl',
+    summary: "The current CRL: the issued certificates' CRL distribution point (DER; ?format=pem for PEM)",
+    access: 'public',
+    query: z.object({ format: z.enum(['pem']).optional() }),
+    answers: { 200: { description: 'The CRL', content: { 'application/pkix-crl': { schema: { type: 'string', format: 'binary' } }, ...pem } } },
+  },
+  {
+    method: 'get',
+    path: '/api/ca/chain',
+    summary: 'The issuing and root CA certificates (PEM)',
+    access: 'public',
+    answers: { 200: { description: 'PEM', content: pem } },
+  },
+  {
+    method: 'get',
+    path: '/api/certificates/{id}/download',
+    summary: 'An issued certificate (pem, der or chain); signed in, as it names its holder',
+    access: 'signed-in',
+    params: { id: objectId },
+    query: z.object({ format }),
+    answers: {
+      200: { description: 'The certificate', content: { ...pem, 'application/pkix-cert': { schema: { type: 'string', format: 'binary' } } } },
+      400: bad,
+      404: notFound,
     },
   },
-  components: {
-    securitySchemes: { basic: { type: 'http', scheme: 'basic' } },
-    schemas: {
-      Problem: {
-        type: 'object',
-        properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, issues: { type: 'array', items: { type: 'string' } } },
-      },
+  {
+    method: 'get',
+    path: '/api/secret-links',
+    summary: "The caller's one-time secrets: what each is for, waiting, used or expired (never a secret)",
+    access: 'signed-in',
+    answers: { 200: { description: 'The links', json: { arrayOf: s.secretLinkInfo } } },
+  },
+  {
+    method: 'get',
+    path: '/api/secret-links/{id}',
+    summary: 'A one-time secret of the caller: what it is and whether it waits (HTML page with a button, or JSON); never uses it up',
+    access: 'signed-in',
+    params: { id: linkId },
+    answers: { 200: { description: 'The link (no secret)', json: s.secretLinkInfo, content: { 'text/html': { schema: { type: 'string' } } } }, 400: bad, 404: notFound },
+  },
+  {
+    method: 'post',
+    path: '/api/secret-links/{id}',
+    summary: 'Hands the secret out once, to the signed-in person it is for: PKCS#12 with its password, ACME EAB credentials or SCEP challenge',
+    access: 'signed-in',
+    params: { id: linkId },
+    answers: {
+      200: { description: 'The secret (HTML, or JSON with Accept: application/json)', json: s.secretShown, content: { 'text/html': { schema: { type: 'string' } } } },
+      400: bad,
+      403: { description: 'Posted from another site', json: s.problem },
+      404: notFound,
+      410: { description: 'Already shown, or expired', json: s.problem },
     },
   },
-} as const;
+  ...Object.keys(COLLECTIONS).flatMap(collectionOperations),
+  {
+    method: 'get',
+    path: '/api/admin/options',
+    summary: 'The options of every use case an admin configures',
+    access: 'admin',
+    answers: { 200: { description: 'One entry per use case', json: { arrayOf: s.useCaseOptions } } },
+  },
+  {
+    method: 'get',
+    path: '/api/admin/options/{useCase}',
+    summary: "A use case's options",
+    access: 'admin',
+    params: { useCase: useCaseName },
+    answers: { 200: { description: 'The options', json: s.useCaseOptions }, 404: { description: 'Not a use case with options (the valid names are listed)', json: s.problem } },
+  },
+  {
+    method: 'put',
+    path: '/api/admin/options/{useCase}',
+    summary: "Change a use case's options; only the options its process reads are accepted",
+    access: 'admin',
+    params: { useCase: useCaseName },
+    body: optionsUpdate,
+    answers: {
+      200: { description: 'The options now', json: s.useCaseOptions },
+      400: { description: 'A bad value, or an option the use case does not read', json: s.problem },
+      404: { description: 'Not a use case with options (the valid names are listed)', json: s.problem },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/admin/options/{useCase}/history',
+    summary: "Every change of a use case's options: before, after, the admin, when",
+    access: 'admin',
+    params: { useCase: useCaseName },
+    answers: { 200: { description: 'The changes, oldest first', json: { arrayOf: s.optionChange } }, 404: notFound },
+  },
+  {
+    method: 'get',
+    path: '/api/admin/card-types/{type}/commands',
+    summary: "A card type's additional commands, enabled or not",
+    access: 'admin',
+    params: { type: z.string() },
+    answers: { 200: { description: 'The commands', json: { arrayOf: s.cardTypeCommand } }, 400: bad },
+  },
+  {
+    method: 'put',
+    path: '/api/admin/card-types/{type}/commands/{command}',
+    summary: "Enable or disable a card type's additional command (e.g. VirtualSmartCardProcReactivate)",
+    access: 'admin',
+    params: { type: z.string(), command: z.string() },
+    body: commandUpdate,
+    answers: { 200: { description: 'The command now', json: s.cardTypeCommand }, 400: bad, 404: notFound },
+  },
+  {
+    method: 'get',
+    path: '/api/admin/card-types/{type}/commands/{command}/history',
+    summary: "Every change of a card type's command: before, after, the admin, when",
+    access: 'admin',
+    params: { type: z.string(), command: z.string() },
+    answers: { 200: { description: 'The changes, oldest first', json: { arrayOf: s.optionChange } }, 404: notFound },
+  },
+];
+
+function answerObject(a: Answer): Record<string, unknown> {
+  const content: Record<string, object> = { ...(a.content ?? {}) };
+  if (a.json) {
+    const schema = 'arrayOf' in a.json ? { type: 'array', items: ref(a.json.arrayOf) } : ref(a.json);
+    content[a.json === s.problem ? 'application/problem+json' : 'application/json'] = { schema };
+  }
+  return { description: a.description, ...(Object.keys(content).length ? { content } : {}) };
+}
+
+function operationObject(op: Operation): Record<string, unknown> {
+  const parameters = [
+    ...Object.entries(op.params ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: inputSchema(schema) })),
+    ...Object.entries((inputSchema(op.query ?? z.object({})).properties ?? {}) as Record<string, object>).map(([name, schema]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema,
+    })),
+  ];
+  const answers: Record<number, Answer> = { ...op.answers };
+  if (op.access !== 'public') answers[401] ??= { description: 'Not signed in: basic auth as the same user as in Camunda Tasklist', content: problemJson };
+  if (op.access === 'admin') answers[403] ??= { description: 'Not an admin', json: s.problem };
+  return {
+    summary: op.summary,
+    ...(op.access === 'public' ? { security: [] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(op.body ? { requestBody: { required: false, content: { 'application/json': { schema: inputSchema(op.body) } } } } : {}),
+    responses: Object.fromEntries(Object.entries(answers).map(([status, a]) => [status, answerObject(a)])),
+  };
+}
+
+/** The answers' schemas as OpenAPI components, referring to each other by `#/components/schemas/<id>`. */
+function components(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(s.responseSchemas, { uri: COMPONENT, unrepresentable: 'any' });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const { $schema: _s, $id: _i, ...rest } = schema as Record<string, unknown>;
+      return [id, rest];
+    }),
+  );
+}
+
+/** Builds the document from OPERATIONS; two operations on one path and method are refused. */
+export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIONS) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const item = (paths[op.path] ??= {});
+    if (item[op.method]) throw new Error(`${op.method.toUpperCase()} ${op.path} is described twice`);
+    item[op.method] = operationObject(op);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Workplace PKI operator and admin API',
+      version: '0.1.0',
+      description:
+        'Search workplace and card objects, start use cases on them, download certificates, open your one-time secrets, change options. Sign in with HTTP basic auth as the same user as in Camunda Tasklist.',
+    },
+    security: [{ basic: [] }],
+    paths,
+    components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } }, schemas: components() },
+  };
+}
+
+export const openApiDocument = buildOpenApiDocument();

@@ -42,7 +42,8 @@ const newLink = z
   .strict();
 export type NewSecretLink = z.input<typeof newLink>;
 
-const linkId = z.string().uuid('not a secret link id');
+/** A secret link's id (a UUID). */
+export const linkId = z.string().uuid('not a secret link id');
 const redeemer = z.object({ username: text(100), from: z.string().trim().min(1).max(100) }).strict();
 
 /** Who opens a link, and from where (the client address as the API saw it). */

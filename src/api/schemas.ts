@@ -1,0 +1,247 @@
+/**
+ * What the API's answers look like, as zod schemas: the OpenAPI document (./openapi.ts) is
+ * generated from these and from the input schemas the routes validate with, and the API tests
+ * check real answers against the generated document (issue 16.10).
+ */
+import { z } from 'zod';
+import { ASSET_STATES, CARD_STATES, CERTIFICATE_STATES, PROFILE_STATES, REQUEST_STATES } from '../domain/states';
+import { SECRET_KINDS } from '../store/secret-links';
+
+/** Every named schema of the API's answers: the OpenAPI document's components. */
+export const responseSchemas = z.registry<{ id: string }>();
+
+/** A timestamp as JSON carries it. */
+const timestamp = z.iso.datetime({ offset: true });
+const id = z.number().int().positive();
+
+export const problem = z
+  .object({
+    type: z.string().optional(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    issues: z.array(z.string()).optional().describe('every bad field, for a validation error'),
+  })
+  .describe('Problem details (RFC 9457)').register(responseSchemas, { id: 'Problem' });
+
+export const health = z.looseObject({ status: z.string() }).register(responseSchemas, { id: 'Health' });
+
+export const asset = z
+  .object({
+    id,
+    name: z.string(),
+    description: z.string().nullable(),
+    dnsNames: z.array(z.string()),
+    commonName: z.string().nullable(),
+    organization: z.string().nullable(),
+    organizationalUnit: z.string().nullable(),
+    locality: z.string().nullable(),
+    country: z.string().nullable(),
+    ownerEmail: z.string().nullable(),
+    state: z.enum(ASSET_STATES),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .register(responseSchemas, { id: 'Asset' });
+
+export const certificateProfile = z
+  .object({
+    id,
+    name: z.string(),
+    description: z.string().nullable(),
+    protocol: z.enum(['P10', 'P12', 'ACME', 'SCEP']),
+    keyAlgorithm: z.enum(['RSA', 'EC']),
+    minKeySize: z.number().int(),
+    validityDays: z.number().int(),
+    subjectTemplate: z.string(),
+    extendedKeyUsage: z.array(z.string()),
+    allowedDnsSuffixes: z.array(z.string()).describe('domain policy: every DNS name ends in one of these'),
+    enrollmentApprovalRequired: z.boolean(),
+    revocationApprovalRequired: z.boolean(),
+    approverGroup: z.string(),
+    approverEmails: z.array(z.string()),
+    state: z.enum(PROFILE_STATES),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .register(responseSchemas, { id: 'CertificateProfile' });
+
+export const certificate = z
+  .object({
+    id,
+    state: z.enum(CERTIFICATE_STATES),
+    profileId: id,
+    assetId: id.nullable(),
+    cardId: id.nullable(),
+    subject: z.string(),
+    dnsNames: z.array(z.string()),
+    serial: z.string().nullable(),
+    notBefore: timestamp.nullable(),
+    notAfter: timestamp.nullable(),
+    pem: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .register(responseSchemas, { id: 'Certificate' });
+
+export const workplaceRequest = z
+  .object({
+    id,
+    type: z.enum(['enrollment', 'lock', 'revocation']),
+    state: z.enum(REQUEST_STATES),
+    useCase: z.string(),
+    requester: z.string(),
+    requesterEmail: z.string().nullable(),
+    decidedBy: z.string().nullable(),
+    decidedAt: timestamp.nullable(),
+    rejectionReason: z.string().nullable(),
+    failureReason: z.string().nullable(),
+    profileId: id.nullable(),
+    assetId: id.nullable(),
+    certificateId: id.nullable(),
+    cardId: id.nullable(),
+    details: z.record(z.string(), z.unknown()),
+    processInstanceKey: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .register(responseSchemas, { id: 'Request' });
+
+export const card = z
+  .object({
+    id,
+    cardTypeId: z.string(),
+    serialNumber: z.string(),
+    holderName: z.string(),
+    holderEmail: z.string().nullable(),
+    state: z.enum(CARD_STATES),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .register(responseSchemas, { id: 'Card' });
+
+export const cardRelation = z
+  .object({
+    id,
+    cardId: id,
+    relatedType: z.enum(['certificate', 'user', 'device', 'asset']),
+    relatedId: z.string(),
+    state: z.enum(CARD_STATES),
+  })
+  .register(responseSchemas, { id: 'CardRelation' });
+
+export const auditEntry = z
+  .object({
+    objectType: z.string(),
+    objectId: z.string(),
+    fromState: z.string().nullable(),
+    toState: z.string(),
+    actor: z.string(),
+    at: timestamp,
+    processInstanceKey: z.string().nullable(),
+    reason: z.string().nullable(),
+  })
+  .register(responseSchemas, { id: 'AuditEntry' });
+
+export const useCaseOffer = z
+  .object({
+    symbolicName: z.string(),
+    label: z.string(),
+    available: z.boolean(),
+    reason: z.string().optional().describe('why not, when not available'),
+  })
+  .register(responseSchemas, { id: 'UseCaseOffer' });
+
+/** What every object view adds to the object: its history and the use cases on it. */
+const viewExtras = { history: z.array(auditEntry), useCases: z.array(useCaseOffer) };
+
+/** A page of search results. */
+function page<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ items: z.array(item), total: z.number().int().min(0), limit: z.number().int(), offset: z.number().int() }).register(responseSchemas, { id: `${name}Page` });
+}
+
+/** Per collection of the API: the object, the page of a search and the object's view. */
+export const collectionSchemas = {
+  assets: { page: page(asset, 'Asset'), view: asset.extend({ certificates: z.array(certificate), ...viewExtras }).register(responseSchemas, { id: 'AssetView' }) },
+  'certificate-profiles': {
+    page: page(certificateProfile, 'CertificateProfile'),
+    view: certificateProfile.extend(viewExtras).register(responseSchemas, { id: 'CertificateProfileView' }),
+  },
+  certificates: { page: page(certificate, 'Certificate'), view: certificate.extend(viewExtras).register(responseSchemas, { id: 'CertificateView' }) },
+  requests: { page: page(workplaceRequest, 'Request'), view: workplaceRequest.extend(viewExtras).register(responseSchemas, { id: 'RequestView' }) },
+  cards: {
+    page: page(card, 'Card'),
+    view: card.extend({ relations: z.array(cardRelation), certificates: z.array(certificate), ...viewExtras }).register(responseSchemas, { id: 'CardView' }),
+  },
+} as const;
+
+export const started = z
+  .object({
+    useCase: z.string(),
+    processInstanceKey: z.string(),
+    tasklistUrl: z.string().describe('where the operator goes on'),
+  })
+  .register(responseSchemas, { id: 'Started' });
+
+export const useCaseOptions = z
+  .object({
+    useCase: z.string(),
+    enabled: z.boolean(),
+    approvalStep: z.boolean(),
+    approverGroup: z.string(),
+    approverEmails: z.array(z.string()),
+    updatedBy: z.string().nullable(),
+    updatedAt: timestamp.nullable(),
+  })
+  .register(responseSchemas, { id: 'UseCaseOptions' });
+
+export const cardTypeCommand = z
+  .object({
+    cardTypeId: z.string(),
+    command: z.string(),
+    label: z.string(),
+    enabled: z.boolean(),
+    updatedBy: z.string().nullable(),
+    updatedAt: timestamp,
+  })
+  .register(responseSchemas, { id: 'CardTypeCommand' });
+
+export const optionChange = z
+  .object({
+    kind: z.enum(['use case option', 'card type command']),
+    key: z.string().describe("the use case's symbolic name, or <card type>/<Command>"),
+    before: z.record(z.string(), z.unknown()),
+    after: z.record(z.string(), z.unknown()),
+    actor: z.string(),
+    at: timestamp,
+  })
+  .register(responseSchemas, { id: 'OptionChange' });
+
+/** What a one-time secret link is — never the secret. */
+export const secretLinkInfo = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(SECRET_KINDS),
+    subjectRef: z.string(),
+    owner: z.string(),
+    createdAt: timestamp,
+    expiresAt: timestamp,
+    state: z.enum(['waiting', 'used', 'expired']),
+    usedAt: timestamp.nullable(),
+    redeemedBy: z.string().nullable(),
+    redeemedFrom: z.string().nullable(),
+  })
+  .register(responseSchemas, { id: 'SecretLinkInfo' });
+
+/** A one-time secret as JSON (Accept: application/json); fields by kind. */
+export const secretShown = z
+  .looseObject({
+    kind: z.enum(SECRET_KINDS),
+    password: z.string().optional().describe('pkcs12: the PKCS#12 password'),
+    fileName: z.string().optional().describe('pkcs12'),
+    pkcs12: z.string().optional().describe('pkcs12: the file, base64'),
+    keyId: z.string().optional().describe('acme-eab'),
+    hmacKey: z.string().optional().describe('acme-eab'),
+    challengePassword: z.string().optional().describe('scep-challenge'),
+  })
+  .register(responseSchemas, { id: 'SecretShown' });
