@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
 import { createMailTransport } from '../../src/mail/transport';
 import { testSmtp } from '../support/smtp';
+import { tempDir } from '../support/temp';
 
 describe('mail transport', () => {
   it('when SMTP_URL is set, then the message reaches the SMTP server', async () => {
@@ -18,7 +18,7 @@ describe('mail transport', () => {
   });
 
   it('when SMTP_URL is not set, then the message is written as an .eml file to the capture folder', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wpki-mail-'));
+    const dir = tempDir('wpki-mail-');
     const t = createMailTransport({ from: 'pki@example.test', captureDir: dir });
     await t.send({ to: ['requester@example.test'], subject: 'captured', text: 'hello capture' });
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml'));

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { claimWorkers, WorkersLockedError } from '../../../src/engine/workers-lock';
+import { tempDir } from '../../support/temp';
 
 describe('engine: one set of workers per local engine', () => {
-  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wpki-lock-'));
+  const dir = () => tempDir('wpki-lock-');
 
   it('when a live process holds the lock, then a second claim is refused naming it', () => {
     const d = dir();
@@ -30,6 +30,5 @@ describe('engine: one set of workers per local engine', () => {
     expect(JSON.parse(fs.readFileSync(path.join(d, 'engine', 'workers.lock'), 'utf8'))).to.include({ pid: process.pid, owner: 'npm test' });
     release();
     expect(fs.existsSync(path.join(d, 'engine', 'workers.lock'))).to.equal(false);
-    fs.rmSync(d, { recursive: true, force: true });
   });
 });
