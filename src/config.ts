@@ -5,6 +5,7 @@
  * with nothing configured, `npm start` runs a local engine, an embedded PostgreSQL and a mail
  * capture folder. Each gives way to configuration to run against existing services.
  */
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -20,6 +21,40 @@ const optionalUrl = z
   .optional();
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** Express's `trust proxy`: a number of proxy hops, or the proxies' addresses and subnets. */
+export type TrustProxy = number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): TrustProxy | undefined => {
+    if (v === '' || v === 'false') return undefined;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (v === 'true' || bad.length || entries.length === 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message:
+          v === 'true'
+            ? "TRUST_PROXY=true would let any client name its own address (and escape the sign-in limits); give the number of proxy hops or the proxies' addresses"
+            : `TRUST_PROXY must be a number of proxy hops or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal; not ${bad.map((b) => `'${b}'`).join(', ') || `'${v}'`}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 const millis = (max: number) => z.coerce.number().int().min(0).max(max);
 
 /**
@@ -115,6 +150,21 @@ const schema = z.object({
   PORT: port.default(3000),
   /** Base URL under which users reach the API (links in emails, CRL distribution point). Default http://localhost:PORT. */
   PUBLIC_URL: optionalUrl,
+  /**
+   * Reverse proxies in front of the API that may name the client's address in X-Forwarded-For
+   * (express's `trust proxy`): the number of proxy hops (e.g. `1`), or a comma-separated list of
+   * the proxies' addresses and subnets (`loopback`, `linklocal`, `uniquelocal`, `10.0.0.0/8`,
+   * `::1`). Default: none — the client is the connection's peer. Failed sign-ins are limited per
+   * client address: behind a proxy set this, or every client shares the proxy's count (and one
+   * attacker locks everyone out). `true` (trust any sender) is refused: a client could then pick
+   * its own address.
+   */
+  TRUST_PROXY: trustProxy.optional(),
+  /**
+   * Seconds a verified sign-in is remembered before the engine is asked again (0: every request
+   * asks). A changed password or group membership takes effect within this time. Default 10, at most 60.
+   */
+  SIGN_IN_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
 
   /**
    * Camunda release of the local engine. Default 8.6.0, the newest distribution Maven Central
@@ -177,10 +227,27 @@ const schema = z.object({
    * `DATA_DIR/ca-master.key` (fine for a demo; set it from a secret store in production).
    */
   CA_MASTER_KEY: z.string().optional(),
+  /**
+   * 'production' turns off what is only fit for development: the CA then refuses to start without
+   * CA_MASTER_KEY instead of keeping a generated key beside the database it protects.
+   */
+  NODE_ENV: z.string().optional(),
   /** Common name prefix of the built-in root and issuing CA. */
   CA_NAME: z.string().min(1).max(64).default('Workplace PKI'),
   /** Minutes a one-time secret link (PKCS#12, EAB credentials, SCEP challenge) stays usable. Default 60. */
   SECRET_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+
+  /**
+   * Port the ACME server's http-01 validation connects to (RFC 8555 8.3: 80). Default 80; tests
+   * point it at the loopback port their ACME client serves the challenge on.
+   */
+  ACME_HTTP01_PORT: port.min(1).default(80),
+  /**
+   * Address the http-01 validation connects to instead of the DNS name being validated (the
+   * request still names it as Host), e.g. a reverse proxy in front of the servers, or 127.0.0.1
+   * in tests. Default: the DNS name itself.
+   */
+  ACME_HTTP01_HOST: z.string().trim().min(1).optional(),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -198,7 +265,7 @@ export interface Config {
   };
   mail: { smtpUrl?: string; from: string; captureDir: string; connectionTimeoutMs: number; greetingTimeoutMs: number; socketTimeoutMs: number };
   workers: { maxJobsActive: number };
-  api: { port: number; publicUrl: string };
+  api: { port: number; publicUrl: string; trustProxy?: TrustProxy; signInCacheMs: number };
   camunda: {
     version: string;
     /** A named distribution archive (path or URL) instead of Maven. */
@@ -217,8 +284,15 @@ export interface Config {
     tasklistUrl: string;
     operateUrl: string;
   };
-  ca: { masterKey?: string; name: string };
+  ca: {
+    masterKey?: string;
+    name: string;
+    /** False in production: the master key must then come from configuration (issue 17.19). */
+    masterKeyFileAllowed: boolean;
+  };
   secretLinkTtlMinutes: number;
+  /** The ACME server's http-01 validation target (issue 12.1). */
+  acme: { http01Port: number; http01Host?: string };
 }
 
 /** Thrown when the environment holds a value that cannot be used; lists every bad variable. */
@@ -266,7 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       socketTimeoutMs: c.SMTP_SOCKET_TIMEOUT_MS,
     },
     workers: { maxJobsActive: c.WORKER_MAX_JOBS_ACTIVE },
-    api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') },
+    api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''), trustProxy: c.TRUST_PROXY, signInCacheMs: c.SIGN_IN_CACHE_SECONDS * 1000 },
     camunda: {
       version: c.CAMUNDA_VERSION,
       distribution: c.CAMUNDA_DISTRIBUTION,
@@ -284,7 +358,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tasklistUrl: (c.TASKLIST_URL ?? (local86 ? 'http://localhost:8082/tasklist' : `${restAddress}/tasklist`)).replace(/\/$/, ''),
       operateUrl: (c.OPERATE_URL ?? (local86 ? 'http://localhost:8081/operate' : `${restAddress}/operate`)).replace(/\/$/, ''),
     },
-    ca: { masterKey: c.CA_MASTER_KEY, name: c.CA_NAME },
+    ca: { masterKey: c.CA_MASTER_KEY, name: c.CA_NAME, masterKeyFileAllowed: c.NODE_ENV !== 'production' },
     secretLinkTtlMinutes: c.SECRET_LINK_TTL_MINUTES,
+    acme: { http01Port: c.ACME_HTTP01_PORT, http01Host: c.ACME_HTTP01_HOST },
   });
 }

@@ -13,11 +13,11 @@ import { getCard } from '../src/store/cards';
 import { getCertificate, transitionCertificate } from '../src/store/certificates';
 import type { Queryable } from '../src/store/db';
 import { applyOnce } from '../src/store/effects';
+import { approversOf } from '../src/store/approvers';
 import { isGroupMember } from '../src/store/groups';
 import { recordAudit } from '../src/store/audit';
-import { getOptions } from '../src/store/options';
 import { getProfile } from '../src/store/profiles';
-import { createRequest, getRequest, REQUEST_TYPES, transitionRequest, type WorkplaceRequest } from '../src/store/requests';
+import { createRequest, getRequest, recordApprovalProcess, REQUEST_TYPES, transitionRequest, type WorkplaceRequest } from '../src/store/requests';
 import { certificateMachine } from '../src/domain/states';
 import { canTransition, isState } from '../src/domain/transitions';
 import { BpmnError, defineHandler, type JobInfo } from './runtime';
@@ -41,21 +41,11 @@ const TYPE_LABEL: Record<WorkplaceRequest['type'], string> = {
   enrollment: 'enrollment',
   lock: 'lock (certificate hold)',
   revocation: 'revocation',
+  deactivation: 'deactivation',
 };
 
-/**
- * Who approves a request. A certificate profile's approval settings decide for enrollment and
- * lock (spec 001); the use case's options decide for the others (e.g. deactivate card, spec
- * 004). Addresses in the use case's options are always notified too.
- */
-export async function approversOf(q: Queryable, r: Pick<WorkplaceRequest, 'useCase' | 'profileId'>) {
-  const options = await getOptions(q, r.useCase);
-  const profile = r.profileId ? await getProfile(q, r.profileId) : undefined;
-  return {
-    approverGroup: profile?.approverGroup ?? options.approverGroup,
-    approverEmails: [...new Set([...(profile?.approverEmails ?? []), ...options.approverEmails])],
-  };
-}
+/** Who approves a request (in the store: the API asks it too, before starting an approval). */
+export { approversOf };
 
 /** What the request is about, in the operator's words, with the facts approvers need. */
 export async function describeRequest(q: Queryable, r: WorkplaceRequest) {
@@ -187,6 +177,12 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
       certificateId: optionalId,
       cardId: optionalId,
       requestDetails: z.record(z.string(), z.unknown()).optional().nullable(),
+      /**
+       * The use case's own instance (its first task outputs it): the request belongs to it, and
+       * "Delete request" cancels it. This sub-process is a child, which the engine will not
+       * cancel alone, and it has ended by then (issue 18.3). Without it, this instance.
+       */
+      ownerProcessInstanceKey: z.string().regex(/^\d{1,20}$/).optional().nullable(),
     }),
     output: z.object({ requestId: z.number(), approverGroup: z.string(), approverEmails: z.array(z.string()) }),
     async handle(v, job: JobInfo) {
@@ -207,7 +203,7 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
                 certificateId: v.certificateId ?? undefined,
                 cardId: v.cardId ?? undefined,
                 details: v.requestDetails ?? {},
-                processInstanceKey: job.processInstanceKey,
+                processInstanceKey: v.ownerProcessInstanceKey ?? job.processInstanceKey,
               },
               ctx,
             )
@@ -222,12 +218,22 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
   const notifyApprovers = defineHandler({
     type: 'approval.notify-approvers',
     input: z.object({ requestId }),
-    output: z.object({ approversNotified: z.number() }),
+    output: z.object({ approversNotified: z.number(), requesterNotified: z.boolean() }),
     async handle({ requestId: id }, job) {
       const r = await getRequest(pool, id);
       const { approverGroup, approverEmails } = await approversOf(pool, r);
-      if (approverEmails.length === 0) return { approversNotified: 0 };
       const about = await describeRequest(pool, r);
+      // Spec 001: "you will receive an email with information that there is an approval request sent".
+      if (r.requesterEmail) {
+        await mailer.sendOnce(`${job.key}:approval-request-sent`, 'approval-request-sent', [r.requesterEmail], {
+          ...about,
+          requestId: r.id,
+          requester: r.requester,
+          approverGroup,
+        });
+      }
+      const requesterNotified = Boolean(r.requesterEmail);
+      if (approverEmails.length === 0) return { approversNotified: 0, requesterNotified };
       await mailer.sendOnce(`${job.key}:approval-requested`, 'approval-requested', approverEmails, {
         ...about,
         requestId: r.id,
@@ -236,7 +242,7 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
         approverGroup,
         taskUrl: `${deps.tasklistUrl}/?filter=all-open`,
       });
-      return { approversNotified: approverEmails.length };
+      return { approversNotified: approverEmails.length, requesterNotified };
     },
   });
 
@@ -249,10 +255,16 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
       requestSummary: z.string(),
       requestFacts: z.array(z.object({ label: z.string(), value: z.string() })),
     }),
-    async handle({ requestId: id }) {
+    async handle({ requestId: id }, job) {
       const r = await getRequest(pool, id);
       if (r.state !== 'Requested') {
         throw new BpmnError('STATE_CONFLICT', `request ${r.id} is '${r.state}', not 'Requested': there is nothing to decide`);
+      }
+      // One request, one decision task (issue 18.1): the first approval process waiting for it is
+      // the one "Approve request" leads to; a second one has nothing to decide.
+      const waiting = await recordApprovalProcess(pool, r.id, job.processInstanceKey);
+      if (waiting !== job.processInstanceKey) {
+        throw new BpmnError('STATE_CONFLICT', `request ${r.id} is decided in its own approval task (process instance ${waiting}), not in a second one`);
       }
       const about = await describeRequest(pool, r);
       return {

@@ -12,14 +12,21 @@ import { recordAudit } from '../src/store/audit';
 import type { Queryable } from '../src/store/db';
 import { REVOCATION_STATES, type RevocationState } from '../src/domain/states';
 import { getCertificate, transitionCertificate } from '../src/store/certificates';
+import { assertRequesterMayStart } from '../src/store/authorization';
+import type { CompletedTaskSource } from './approval';
+import { assertCompletedByPermitted } from './completed-by';
 import { applyOnce } from '../src/store/effects';
 import { getOptions } from '../src/store/options';
 import { getProfile } from '../src/store/profiles';
+import { carryOutRequest, completeApprovedRequest } from './request-outcome';
+import { withRefusalOnHistory } from './refusals';
 import { BpmnError, defineHandler } from './runtime';
 
 export interface CaWorkerDeps {
   pool: Pool;
   ca: CaConnector;
+  /** The engine's record of who completed a form (issue 17.11: a task taken over in Tasklist). */
+  completedTasks: CompletedTaskSource;
 }
 
 export const LOCK = 'AssetsProcLockCertificate';
@@ -93,11 +100,11 @@ export async function revokeAtCa(atCa: CaConnector, serialNumber: string, idempo
   return true;
 }
 
-export function createCaHandlers({ pool, ca }: CaWorkerDeps) {
+export function createCaHandlers({ pool, ca, completedTasks }: CaWorkerDeps) {
   /** Start of the lock: the certificate must be Valid or on hold; the profile says whether approval comes first. */
   const checkLock = defineHandler({
     type: 'ca.check-lock',
-    input: z.object({ certificateId }),
+    input: z.object({ certificateId, requester: z.string().min(1), requesterEmail: z.string().nullish() }),
     output: z.object({
       certificateSubject: z.string(),
       certificateSerial: z.string(),
@@ -105,33 +112,47 @@ export function createCaHandlers({ pool, ca }: CaWorkerDeps) {
       profileId: z.number(),
       approvalRequired: z.boolean(),
       approverGroup: z.string(),
+      /** This instance: the owner of an approval request made on the way (issue 18.3). */
+      ownerProcessInstanceKey: z.string(),
     }),
-    async handle({ certificateId: id }) {
-      const options = await getOptions(pool, LOCK);
-      if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Lock certificate is disabled by an admin');
-      const cert = await getCertificate(pool, id);
-      if ((cert.state !== 'Valid' && cert.state !== 'Certificate hold') || !cert.serial) {
-        throw new BpmnError('STATE_CONFLICT', `certificate ${cert.subject} is '${cert.state}': only a valid or held certificate can be locked or revoked`);
-      }
-      const profile = await getProfile(pool, cert.profileId);
-      return {
-        certificateSubject: cert.subject,
-        certificateSerial: cert.serial,
-        certificateState: cert.state,
-        profileId: profile.id,
-        approvalRequired: profile.revocationApprovalRequired || options.approvalStep,
-        approverGroup: profile.approverGroup,
-      };
+    async handle({ certificateId: id, ...requester }, job) {
+      return withRefusalOnHistory(pool, job, { objectType: 'certificate', objectId: id, label: 'Lock certificate' }, requester.requester, async () => {
+        // Who may lock this certificate (issue 17.11), as the API checks before it starts.
+        await assertRequesterMayStart(pool, requester, LOCK, 'certificate', id);
+        const options = await getOptions(pool, LOCK);
+        if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Lock certificate is disabled by an admin');
+        const cert = await getCertificate(pool, id);
+        if ((cert.state !== 'Valid' && cert.state !== 'Certificate hold') || !cert.serial) {
+          throw new BpmnError('STATE_CONFLICT', `certificate ${cert.subject} is '${cert.state}': only a valid or held certificate can be locked or revoked`);
+        }
+        const profile = await getProfile(pool, cert.profileId);
+        return {
+          certificateSubject: cert.subject,
+          certificateSerial: cert.serial,
+          certificateState: cert.state,
+          profileId: profile.id,
+          approvalRequired: profile.revocationApprovalRequired || options.approvalStep,
+          approverGroup: profile.approverGroup,
+          ownerProcessInstanceKey: job.processInstanceKey,
+        };
+      });
     },
   });
 
   /** Holds or revokes at the CA, then records the new state in the store. */
   const lock = defineHandler({
     type: 'ca.lock-certificate',
-    input: z.object({ certificateId, lockReason: z.enum(LOCK_CHOICES), operator: z.string().min(1) }),
+    input: z.object({
+      certificateId,
+      lockReason: z.enum(LOCK_CHOICES),
+      operator: z.string().min(1),
+      /** The approved request, when the lock needed approval: Completed with the lock, Failed with a refusal (issue 18.5). */
+      requestId: z.coerce.number().int().positive().nullish(),
+    }),
     output: z.object({ certificateState: z.enum(LOCK_CHOICES) }),
-    async handle({ certificateId: id, lockReason, operator }, job) {
-      const { result } = await applyOnce(pool, `${job.key}:lock`, 'ca.lock-certificate', async (tx) => {
+    async handle({ certificateId: id, lockReason, operator, requestId }, job) {
+      await assertCompletedByPermitted(pool, completedTasks, job, { elementId: 'Task_ChooseLock', label: 'Lock certificate', requester: operator, useCase: LOCK, kind: 'certificate', objectId: id });
+      const { result } = await carryOutRequest(pool, requestId, job, operator, () => applyOnce(pool, `${job.key}:lock`, 'ca.lock-certificate', async (tx) => {
         // The certificate's row is locked before the CA acts: a concurrent change waits, and a
         // state that no longer allows the lock is refused before anything happens at the CA.
         await tx.query('SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE', [id]);
@@ -151,8 +172,9 @@ export function createCaHandlers({ pool, ca }: CaWorkerDeps) {
             : await revokeAtCa(atCa, cert.serial, key, CRL_REASON_OF[lockReason]);
         if (cert.state !== lockReason) await transitionCertificate(tx, id, lockReason, ctx);
         else if (changedAtCa) await recordHeldAtCa(tx, id, ctx);
+        await completeApprovedRequest(tx, requestId, { actor: operator, processInstanceKey: job.processInstanceKey }, lockReason === 'Certificate hold' ? 'lock' : 'revocation');
         return lockReason;
-      });
+      }));
       return { certificateState: result };
     },
   });

@@ -7,21 +7,29 @@ import { z } from 'zod';
 import type { Pool } from 'pg';
 import type { CaConnector } from '../src/ca/connector';
 import { CARD_TYPES, cardRelations, cardTypeCommands, getCard, transitionCard, transitionCardRelation, type Card } from '../src/store/cards';
+import { assertRequesterMayStart } from '../src/store/authorization';
+import type { CompletedTaskSource } from './approval';
+import { assertCompletedByPermitted } from './completed-by';
 import { certificatesByCard, transitionCertificate } from '../src/store/certificates';
 import { applyOnce } from '../src/store/effects';
 import { getOptions } from '../src/store/options';
 import { holdAtCa, recordHeldAtCa } from './ca';
+import { carryOutRequest, completeApprovedRequest } from './request-outcome';
+import { withRefusalOnHistory } from './refusals';
 import { BpmnError, defineHandler } from './runtime';
 
 export interface CardDeps {
   pool: Pool;
   ca: CaConnector;
+  /** The engine's record of who completed a form (issue 17.11: a task taken over in Tasklist). */
+  completedTasks: CompletedTaskSource;
 }
 
 export const DEACTIVATE = 'CardsProcDeactivate';
 export const REACTIVATE = 'VirtualSmartCardProcReactivate';
 
-const cardInput = z.object({ cardId: z.coerce.number().int().positive(), operator: z.string().min(1) });
+/** `operator` is the requester the process was started for (its input mapping); the checks decide with it (issue 17.11). */
+const cardInput = z.object({ cardId: z.coerce.number().int().positive(), operator: z.string().min(1), requesterEmail: z.string().nullish() });
 
 const cardSummary = z.object({
   cardSerialNumber: z.string(),
@@ -41,20 +49,30 @@ async function summary(pool: Pool, card: Card) {
   };
 }
 
-export function createCardHandlers({ pool, ca }: CardDeps) {
+export function createCardHandlers({ pool, ca, completedTasks }: CardDeps) {
   /** Start of CardsProcDeactivate: the card must be active; reads the admin's option "add an approval step". */
   const checkDeactivate = defineHandler({
     type: 'cards.check-deactivate',
     input: cardInput,
-    output: cardSummary.extend({ approvalStep: z.boolean(), approverGroup: z.string() }),
-    async handle({ cardId }) {
-      const options = await getOptions(pool, DEACTIVATE);
-      if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Deactivate card is disabled by an admin');
-      const card = await getCard(pool, cardId);
-      if (card.state !== 'active') {
-        throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is '${card.state}': only an active card can be deactivated`);
-      }
-      return { ...(await summary(pool, card)), approvalStep: options.approvalStep, approverGroup: options.approverGroup };
+    // ownerProcessInstanceKey: this instance, the owner of an approval request made on the way (issue 18.3).
+    output: cardSummary.extend({ approvalStep: z.boolean(), approverGroup: z.string(), ownerProcessInstanceKey: z.string() }),
+    async handle({ cardId, operator, requesterEmail }, job) {
+      return withRefusalOnHistory(pool, job, { objectType: 'card', objectId: cardId, label: 'Deactivate card' }, operator, async () => {
+        // Who may deactivate this card (issue 17.11), as the API checks before it starts.
+        await assertRequesterMayStart(pool, { requester: operator, requesterEmail }, DEACTIVATE, 'card', cardId);
+        const options = await getOptions(pool, DEACTIVATE);
+        if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Deactivate card is disabled by an admin');
+        const card = await getCard(pool, cardId);
+        if (card.state !== 'active') {
+          throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is '${card.state}': only an active card can be deactivated`);
+        }
+        return {
+          ...(await summary(pool, card)),
+          approvalStep: options.approvalStep,
+          approverGroup: options.approverGroup,
+          ownerProcessInstanceKey: job.processInstanceKey,
+        };
+      });
     },
   });
 
@@ -70,11 +88,13 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
    */
   const deactivate = defineHandler({
     type: 'cards.deactivate',
-    input: cardInput,
+    // requestId: the approved request, when the deactivation needed approval: Completed with it, Failed with a refusal (issue 18.5).
+    input: cardInput.extend({ requestId: z.coerce.number().int().positive().nullish() }),
     output: z.object({ cardState: z.literal('inactive'), certificatesOnHold: z.number(), relationsDeactivated: z.number() }),
-    async handle({ cardId, operator }, job) {
+    async handle({ cardId, operator, requestId }, job) {
+      await assertCompletedByPermitted(pool, completedTasks, job, { elementId: 'Task_ConfirmDeactivate', label: 'Deactivate card', requester: operator, useCase: DEACTIVATE, kind: 'card', objectId: cardId });
       const ctx = { actor: operator, processInstanceKey: job.processInstanceKey, reason: 'card deactivated' };
-      const { result } = await applyOnce(pool, `${job.key}:deactivate`, 'cards.deactivate', async (tx) => {
+      const { result } = await carryOutRequest(pool, requestId, job, operator, () => applyOnce(pool, `${job.key}:deactivate`, 'cards.deactivate', async (tx) => {
         // Lock the card, then its certificates, before the CA acts: a concurrent deactivation
         // waits here and then finds the card inactive (STATE_CONFLICT), rather than failing at the CA.
         await tx.query('SELECT 1 FROM cards WHERE id = $1 FOR UPDATE', [cardId]);
@@ -104,8 +124,9 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
         const active = (await cardRelations(tx, cardId)).filter((r) => r.state === 'active');
         for (const rel of active) await transitionCardRelation(tx, rel.id, 'inactive', ctx);
         await transitionCard(tx, cardId, 'inactive', ctx);
+        await completeApprovedRequest(tx, requestId, { actor: operator, processInstanceKey: job.processInstanceKey }, 'deactivation');
         return { cardState: 'inactive' as const, certificatesOnHold: inUse.length, relationsDeactivated: active.length };
-      });
+      }));
       return result;
     },
   });
@@ -115,19 +136,24 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
     type: 'cards.check-reactivate',
     input: cardInput,
     output: cardSummary,
-    async handle({ cardId }) {
-      const card = await getCard(pool, cardId);
-      if (card.cardTypeId !== CARD_TYPES.virtualSmartCard) {
-        throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is a ${card.cardTypeId}: only a virtual smart card can be reactivated`);
-      }
-      const command = (await cardTypeCommands(pool, card.cardTypeId)).find((c) => c.command === REACTIVATE);
-      if (!command?.enabled) {
-        throw new BpmnError('USE_CASE_DISABLED', 'Reactivate virtual smart card is not enabled; an admin enables it as an additional command of the card type');
-      }
-      if (card.state !== 'inactive') {
-        throw new BpmnError('STATE_CONFLICT', `virtual smart card ${card.serialNumber} is '${card.state}': only an inactive one can be reactivated`);
-      }
-      return summary(pool, card);
+    async handle({ cardId, operator, requesterEmail }, job) {
+      return withRefusalOnHistory(pool, job, { objectType: 'card', objectId: cardId, label: 'Reactivate virtual smart card' }, operator, async () => {
+        await assertRequesterMayStart(pool, { requester: operator, requesterEmail }, REACTIVATE, 'card', cardId);
+        const card = await getCard(pool, cardId);
+        if (card.cardTypeId !== CARD_TYPES.virtualSmartCard) {
+          throw new BpmnError('STATE_CONFLICT', `card ${card.serialNumber} is a ${card.cardTypeId}: only a virtual smart card can be reactivated`);
+        }
+        // The admin's 'enabled' of the use case holds inside the process too, as in the API (issue 18.13).
+        if (!(await getOptions(pool, REACTIVATE)).enabled) throw new BpmnError('USE_CASE_DISABLED', 'Reactivate virtual smart card is disabled by an admin');
+        const command = (await cardTypeCommands(pool, card.cardTypeId)).find((c) => c.command === REACTIVATE);
+        if (!command?.enabled) {
+          throw new BpmnError('USE_CASE_DISABLED', 'Reactivate virtual smart card is not enabled; an admin enables it as an additional command of the card type');
+        }
+        if (card.state !== 'inactive') {
+          throw new BpmnError('STATE_CONFLICT', `virtual smart card ${card.serialNumber} is '${card.state}': only an inactive one can be reactivated`);
+        }
+        return summary(pool, card);
+      });
     },
   });
 
@@ -142,6 +168,7 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
     input: cardInput,
     output: z.object({ cardState: z.literal('active'), certificatesReleasedAtCa: z.number() }),
     async handle({ cardId, operator }, job) {
+      await assertCompletedByPermitted(pool, completedTasks, job, { elementId: 'Task_ConfirmReactivate', label: 'Reactivate virtual smart card', requester: operator, useCase: REACTIVATE, kind: 'card', objectId: cardId });
       const ctx = { actor: operator, processInstanceKey: job.processInstanceKey, reason: 'virtual smart card reactivated' };
       const { result } = await applyOnce(pool, `${job.key}:reactivate`, 'cards.reactivate', async (tx) => {
         await tx.query('SELECT 1 FROM cards WHERE id = $1 FOR UPDATE', [cardId]);
@@ -152,9 +179,20 @@ export function createCardHandlers({ pool, ca }: CardDeps) {
         await tx.query('SELECT 1 FROM certificates WHERE card_id = $1 FOR UPDATE', [cardId]);
         const held = (await certificatesByCard(tx, cardId)).filter((c) => c.state === 'Certificate hold' && c.serial);
         const atCa = ca.within(tx);
-        // Released where the CA holds it; one the CA already says is valid needs nothing (issue 17.6).
-        for (const cert of held) {
-          if ((await atCa.status(cert.serial!)).status === 'hold') await atCa.release({ idempotencyKey: `${job.key}:release:${cert.serial}`, serialNumber: cert.serial! });
+        // Decided from the CA's status (issues 17.6, 18.11): released where the CA holds it; one the
+        // CA already says is valid needs nothing; one it has revoked cannot be released — the operator
+        // records the revocation first (STATE_CONFLICT, before anything changes), not an incident.
+        const statuses = [];
+        for (const cert of held) statuses.push({ cert, now: await atCa.status(cert.serial!) });
+        const revoked = statuses.find((s) => s.now.status === 'revoked');
+        if (revoked) {
+          throw new BpmnError(
+            'STATE_CONFLICT',
+            `certificate ${revoked.cert.subject} is revoked at the CA (${revoked.now.reason ?? 'unspecified'}) but on hold in the store: record the revocation with Lock certificate first, then reactivate the card`,
+          );
+        }
+        for (const { cert, now } of statuses) {
+          if (now.status === 'hold') await atCa.release({ idempotencyKey: `${job.key}:release:${cert.serial}`, serialNumber: cert.serial! });
         }
         for (const rel of await cardRelations(tx, cardId)) {
           if (rel.state === 'inactive' && rel.relatedType !== 'certificate') await transitionCardRelation(tx, rel.id, 'active', ctx);

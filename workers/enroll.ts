@@ -13,11 +13,13 @@ import type { CaConnector } from '../src/ca/connector';
 import { isCaError } from '../src/ca/errors';
 import { certificateRecord, toCaProfile, type SubjectValues } from '../src/ca/store-profile';
 import { createAsset, getAsset, searchAssets, type Asset } from '../src/store/assets';
-import { createCertificate, getCertificate, relateToAsset, transitionCertificate } from '../src/store/certificates';
+import { assertRequesterMayStart } from '../src/store/authorization';
+import { createCertificate, getCertificate, lockCertificateFor, relateToAsset, transitionCertificate } from '../src/store/certificates';
 import type { Queryable } from '../src/store/db';
 import { applyOnce } from '../src/store/effects';
 import { getOptions } from '../src/store/options';
 import { getProfile, type CertificateProfile } from '../src/store/profiles';
+import { recordRegistration } from '../src/store/registrations';
 import { createRequest, getRequest, relateToCertificate, transitionRequest } from '../src/store/requests';
 import { createSecretLink, type Sealer, type SecretKind } from '../src/store/secret-links';
 import { BpmnError, defineHandler, type JobInfo } from './runtime';
@@ -112,6 +114,8 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     }),
     async handle(v, job) {
       const { result } = await applyOnce(pool, `${job.key}:prepare`, 'enroll.prepare', async (tx) => {
+        // Who may enroll on this asset, or without one (issue 17.11), as the API checks before it starts.
+        await assertRequesterMayStart(tx, v, ENROLL, 'certificate-profile', v.profileId, v.assetId);
         const options = await getOptions(tx, ENROLL);
         if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Enroll profile is disabled by an admin');
         const profile = await getProfile(tx, v.profileId);
@@ -188,6 +192,8 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     async handle(v, job: JobInfo) {
       const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
       const { result } = await applyOnce(pool, `${job.key}:issue`, 'enroll.p10.issue', async (tx) => {
+        // Locked and checked before the CA signs: a cancelled (Rejected) object gets nothing issued (issue 17.4).
+        await lockCertificateFor(tx, v.certificateId, 'Valid');
         const { cert, profile, asset } = await profileAndAsset(tx, v.certificateId);
         const edits = { ...(v.commonName ? { commonName: v.commonName } : {}), ...(v.dnsNames.length ? { dnsNames: v.dnsNames } : {}) };
         const issued = await caCall(() =>
@@ -217,6 +223,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     async handle(v, job) {
       const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
       const { result } = await applyOnce(pool, `${job.key}:p12`, 'enroll.p12.generate', async (tx) => {
+        await lockCertificateFor(tx, v.certificateId, 'Valid');
         const { cert, profile, asset } = await profileAndAsset(tx, v.certificateId);
         const generated = await caCall(() =>
           ca.within(tx).generateKeyPair({ idempotencyKey: `${job.key}:p12`, profile: toCaProfile(profile, subjectValues(asset, v.commonName)), commonName: v.commonName, dnsNames: v.dnsNames }),
@@ -269,9 +276,12 @@ export function createEnrollHandlers(deps: EnrollDeps) {
   ) {
     const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
     const { result } = await applyOnce(pool, `${job.key}:register`, `enroll.${kind}`, async (tx) => {
+      await lockCertificateFor(tx, v.certificateId, 'Registered');
       const { cert, profile } = await profileAndAsset(tx, v.certificateId);
       const r = await caCall(() => atCa(ca.within(tx), profile, cert.assetId ? `asset:${cert.assetId}` : `certificate:${cert.id}`));
       if (!r.secret) throw new Error(`the ${kind} secret of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
+      // Deregistration of this object finds its CA registration here (issue 12.3).
+      await recordRegistration(tx, { certificateId: cert.id, protocol: kind === 'acme-eab' ? 'ACME' : 'SCEP', registrationId: r.registrationId });
       await transitionCertificate(tx, cert.id, 'Registered', ctx, {
         dnsNames: r.dnsNames,
         ...(r.commonName ? { subject: `CN=${r.commonName}` } : {}),

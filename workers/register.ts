@@ -29,6 +29,13 @@ export interface WorkerOptions {
    * keep it below the workers' pool size (issue 17.1). Default WORKER_MAX_JOBS_ACTIVE's.
    */
   maxJobsActive?: number;
+  /**
+   * Told, once the engine has acknowledged a job's outcome, how long the job took from its
+   * arrival at this worker (activation) to that acknowledgement (bench/e2e.ts measures with it).
+   */
+  onJobDone?: (type: string, outcome: 'complete' | 'verdict' | 'error' | 'fail', ms: number) => void;
+  /** Where the SDK's own worker log lines go (src/engine/client.ts `workerLog`); the SDK prints them to the console otherwise. */
+  sdkLog?: { debug: (m: string) => void; info: (m: string) => void; error: (m: string) => void };
 }
 
 export function registerWorkers(
@@ -36,14 +43,16 @@ export function registerWorkers(
   handlers: AnyJobHandler[],
   completeListenerJob: CompleteListenerJob,
   log: (line: string) => void = console.log,
-  { maxJobsActive = WORKER_DEFAULTS.maxJobsActive }: WorkerOptions = {},
+  { maxJobsActive = WORKER_DEFAULTS.maxJobsActive, onJobDone, sdkLog }: WorkerOptions = {},
 ): RegisteredWorkers {
   const workers = handlers.map((def) =>
     zeebe.createWorker({
       taskType: def.type,
       timeout: def.timeoutMs ?? 30_000,
       maxJobsToActivate: maxJobsActive,
+      ...(sdkLog ? { stdout: sdkLog, loglevel: 'ERROR' as const } : {}),
       taskHandler: async (job) => {
+        const started = performance.now();
         const outcome = await runHandler(def, job.variables, {
           key: job.key,
           type: job.type,
@@ -53,24 +62,29 @@ export function registerWorkers(
           retries: job.retries,
           customHeaders: job.customHeaders as Record<string, unknown>,
         });
-        switch (outcome.kind) {
-          case 'complete':
-            return job.complete(asJson<Parameters<typeof job.complete>[0]>(outcome.variables));
-          case 'verdict':
-            if (outcome.verdict.denied) log(`[worker] ${def.type} job ${job.key}: denied: ${outcome.verdict.deniedReason}`);
-            try {
-              await completeListenerJob(job.key, outcome.verdict);
-              return job.forward();
-            } catch (err) {
-              return job.fail({ errorMessage: `${def.type} could not report its verdict: ${(err as Error).message}`, retryBackOff: 2000 });
-            }
-          case 'error':
-            log(`[worker] ${def.type} job ${job.key}: BPMN error ${outcome.errorCode}: ${outcome.errorMessage}`);
-            return job.error({ errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: asJson<Extract<Parameters<typeof job.error>[0], object>['variables']>(outcome.variables) });
-          case 'fail':
-            log(`[worker] ${def.type} job ${job.key}: failed (${outcome.retries} retries left): ${outcome.errorMessage}`);
-            return job.fail({ errorMessage: outcome.errorMessage, retries: outcome.retries, retryBackOff: outcome.retryBackOffMs });
-        }
+        const report = async () => {
+          switch (outcome.kind) {
+            case 'complete':
+              return job.complete(asJson<Parameters<typeof job.complete>[0]>(outcome.variables));
+            case 'verdict':
+              if (outcome.verdict.denied) log(`[worker] ${def.type} job ${job.key}: denied: ${outcome.verdict.deniedReason}`);
+              try {
+                await completeListenerJob(job.key, outcome.verdict);
+                return job.forward();
+              } catch (err) {
+                return job.fail({ errorMessage: `${def.type} could not report its verdict: ${(err as Error).message}`, retryBackOff: 2000 });
+              }
+            case 'error':
+              log(`[worker] ${def.type} job ${job.key}: BPMN error ${outcome.errorCode}: ${outcome.errorMessage}`);
+              return job.error({ errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: asJson<Extract<Parameters<typeof job.error>[0], object>['variables']>(outcome.variables) });
+            case 'fail':
+              log(`[worker] ${def.type} job ${job.key}: failed (${outcome.retries} retries left): ${outcome.errorMessage}`);
+              return job.fail({ errorMessage: outcome.errorMessage, retries: outcome.retries, retryBackOff: outcome.retryBackOffMs });
+          }
+        };
+        const ack = await report();
+        onJobDone?.(def.type, outcome.kind, performance.now() - started);
+        return ack;
       },
     }),
   );

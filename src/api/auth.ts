@@ -1,11 +1,12 @@
 /**
  * Authentication for the API: HTTP basic credentials verified against the engine's identity.
- * Failed sign-ins are limited per client address; admin routes need the admin role.
+ * Failed sign-ins are limited per address, per account and per both (sign-in-limit.ts); admin
+ * routes need the admin role.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { ForbiddenError } from '../domain/errors';
 import type { Caller, Identity } from './identity';
+import { createSignInLimiter, type SignInLimiter } from './sign-in-limit';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -14,9 +15,10 @@ declare module 'express-serve-static-core' {
 }
 
 function challenge(res: Response, detail: string): void {
+  // The console signs in with its own form: a challenge would make the browser open its dialog too.
+  if (res.req.get('x-requested-with') !== 'workplace-pki-console') res.set('WWW-Authenticate', 'Basic realm="Workplace PKI", charset="UTF-8"');
   res
     .status(401)
-    .set('WWW-Authenticate', 'Basic realm="Workplace PKI", charset="UTF-8"')
     .type('application/problem+json')
     .json({ type: 'urn:workplace-pki:UNAUTHENTICATED', title: 'UNAUTHENTICATED', status: 401, detail });
 }
@@ -31,53 +33,32 @@ export function basicCredentials(header: string | undefined): { username: string
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-const TOO_MANY = { title: 'TOO_MANY_REQUESTS', status: 429, detail: 'too many failed sign-ins; wait 15 minutes' };
-
-/** Limits failed sign-ins per client address; one per app (see `failedSignInLimit`). */
-export interface SignInLimit {
-  /** Refuses, before the credentials are checked, a client that has failed too often. */
-  guard: RequestHandler;
-  /** Counts one failed sign-in, then answers with `challenge` (or 429 once over the limit). */
-  failed(req: Request, res: Response, challenge: () => void): void;
-}
-
 /**
- * Failed sign-ins: 20 per 15 minutes per client address, then 429 until the window ends. Only
- * a failure counts, once the credentials were checked and found wrong: a request in flight is
- * no failure (30 signed-in requests at once from one address, e.g. a burst of downloads, were
- * refused when every request counted until it succeeded), and neither is a request that
- * brings no credentials yet (a browser's first). Each app has its own counter, so two apps in
- * one process do not share one.
+ * Verifies the caller's basic credentials with `identity`, within the failed sign-in limits
+ * (src/api/sign-in-limit.ts): a refused attempt answers 429 before its password is checked, so
+ * a guess past the limit learns nothing; a request without credentials is challenged and not
+ * counted.
  */
-export function failedSignInLimit(): SignInLimit {
-  const limit = 20;
-  const keyOf = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-  const counter = rateLimit({ windowMs: 15 * 60_000, limit, keyGenerator: keyOf, standardHeaders: 'draft-7', legacyHeaders: false, message: TOO_MANY });
-  return {
-    guard: async (req, res, next) => {
-      try {
-        if (((await counter.getKey(keyOf(req)))?.totalHits ?? 0) >= limit) {
-          res.status(429).type('application/problem+json').json(TOO_MANY);
-          return;
-        }
-        next();
-      } catch (err) {
-        next(err);
-      }
-    },
-    failed: (req, res, challenge) => {
-      void counter(req, res, challenge);
-    },
-  };
-}
-
-export function requireCaller(identity: Identity, limit: SignInLimit = failedSignInLimit()): RequestHandler {
+export function requireCaller(identity: Identity, limiter: SignInLimiter = createSignInLimiter()): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const creds = basicCredentials(req.headers.authorization);
     if (!creds) return challenge(res, 'sign in with the same user and password as in Camunda Tasklist');
+    const refusal = limiter.check(req, creds.username);
+    if (refusal.refused) {
+      res
+        .status(429)
+        .set('Retry-After', String(refusal.retryAfterSeconds))
+        .type('application/problem+json')
+        .json({ title: 'TOO_MANY_REQUESTS', status: 429, detail: `${refusal.why}; try again in ${Math.ceil(refusal.retryAfterSeconds / 60)} minute(s)` });
+      return;
+    }
     try {
       const caller = await identity.verify(creds.username, creds.password);
-      if (!caller) return limit.failed(req, res, () => challenge(res, 'unknown user or wrong password'));
+      if (!caller) {
+        limiter.failed(req, creds.username);
+        return challenge(res, 'unknown user or wrong password');
+      }
+      limiter.succeeded(req, creds.username);
       req.caller = caller;
       next();
     } catch (err) {

@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler } from 'express';
 import { DomainError, ErrorCode, ValidationError } from '../domain/errors';
+import { EngineUnavailableError } from '../engine/availability';
 import { loggablePath } from './loggable-path';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -23,6 +24,17 @@ export const problemDetails: ErrorRequestHandler = (err, req, res, _next) => {
       status,
       detail: err.message,
       ...(err instanceof ValidationError ? { issues: err.issues } : {}),
+    });
+    return;
+  }
+  // The engine is down or not there yet (issue 16.6): the client may retry later.
+  if (err instanceof EngineUnavailableError) {
+    res.status(503).set('Retry-After', '30').type('application/problem+json').json({
+      type: 'urn:workplace-pki:ENGINE_UNAVAILABLE',
+      title: 'ENGINE_UNAVAILABLE',
+      status: 503,
+      detail: err.message,
+      engine: { state: err.status.state, address: err.status.address },
     });
     return;
   }

@@ -3,8 +3,11 @@
  * REST v2 `/v2/authentication/me` on 8.8+, the web apps' login on 8.6), so `agent1` and
  * `operator` are the same people in Tasklist and in this API. Their groups are the
  * application's groups from the store (Camunda 8.6 has none) plus the engine's where it has them.
- * Verified callers are cached for a short time under a hash of their credentials (never the
- * password itself).
+ * A verified caller is remembered for a few seconds (SIGN_IN_CACHE_SECONDS, default 10), one
+ * entry per user under a hash of the password (never the password itself): the engine is not
+ * asked on every request of a busy page. A changed password or group membership takes effect
+ * within that time; the old password stops the moment the user signs in with the new one, since
+ * that replaces the user's entry (issue 17.20: a changed password kept working for 60 s).
  */
 import crypto from 'node:crypto';
 import type { EngineApi } from '../engine/engine-api';
@@ -26,27 +29,39 @@ export interface Identity {
   verify(username: string, password: string): Promise<Caller | null>;
 }
 
+/** A verified user as a caller: the engine's groups plus the store's (which decide on every engine). */
+export async function callerWithStoreGroups(db: Queryable, user: Omit<Caller, 'isAdmin'>): Promise<Caller> {
+  const groups = [...new Set([...user.groups, ...(await groupsOf(db, user.username))])];
+  return { ...user, groups, isAdmin: groups.includes(ADMIN_GROUP) || user.roles.includes('admin') };
+}
+
 export interface EngineIdentityOptions {
   engine: () => Promise<EngineApi>;
   db: Queryable;
-  /** How long a verified caller is remembered. Default 60 s. */
+  /** How long a verified caller is remembered; 0 asks the engine every time. Default 10 s (SIGN_IN_CACHE_SECONDS). */
   cacheMs?: number;
   now?: () => number;
 }
 
-export function createEngineIdentity({ engine, db, cacheMs = 60_000, now = Date.now }: EngineIdentityOptions): Identity {
-  const cache = new Map<string, { caller: Caller; until: number }>();
+export function createEngineIdentity({ engine, db, cacheMs = 10_000, now = Date.now }: EngineIdentityOptions): Identity {
+  const cache = new Map<string, { passwordHash: string; caller: Caller; until: number }>();
   return {
     async verify(username, password) {
-      const key = crypto.createHash('sha256').update(`${username}\u0000${password}`).digest('hex');
-      const hit = cache.get(key);
-      if (hit && hit.until > now()) return hit.caller;
+      const passwordHash = crypto.createHash('sha256').update(`${username}\u0000${password}`).digest('hex');
+      const hit = cache.get(username);
+      if (hit && hit.passwordHash === passwordHash && hit.until > now()) return hit.caller;
       const user = await (await engine()).verifyUser(username, password);
-      if (!user) return null;
-      const groups = [...new Set([...user.groups, ...(await groupsOf(db, user.username))])];
-      const caller: Caller = { ...user, groups, isAdmin: groups.includes(ADMIN_GROUP) || user.roles.includes('admin') };
-      if (cache.size > 10_000) cache.clear();
-      cache.set(key, { caller, until: now() + cacheMs });
+      if (!user) {
+        // A wrong password does not end the entry: anyone could otherwise sign a user out of the cache.
+        return null;
+      }
+      const caller = await callerWithStoreGroups(db, user);
+      if (cacheMs > 0) {
+        if (cache.size > 10_000) cache.clear();
+        cache.set(username, { passwordHash, caller, until: now() + cacheMs });
+      } else {
+        cache.delete(username);
+      }
       return caller;
     },
   };

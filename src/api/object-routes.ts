@@ -8,13 +8,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { NotFoundError, StateConflictError, UseCaseUnavailableError, ValidationError } from '../domain/errors';
+import { mayDeleteRequest } from '../domain/authorization';
+import { ForbiddenError, NotFoundError, StateConflictError, UseCaseUnavailableError, ValidationError } from '../domain/errors';
 import { findUseCase } from '../domain/use-cases';
 import type { ProcessEngine } from '../engine/processes';
+import { getAsset } from '../store/assets';
+import { getProfile } from '../store/profiles';
 import { deleteRequest, getRequest } from '../store/requests';
 import { objectId, parseInput } from '../store/validate';
 import { callerOf } from './auth';
-import { COLLECTIONS, objectView, offers, useCaseSwitches, type Collection } from './objects';
+import { COLLECTIONS, objectView, offers, permissionToStart, useCaseSwitches, type Collection } from './objects';
 
 export interface ObjectRouteDeps {
   pool: Pool;
@@ -35,6 +38,22 @@ export const startBody = z
   .strict()
   .default({});
 
+/** Enroll profile needs an Active profile and, when one is named, an Active asset (spec 002): 404 when unknown, 409 when not Active. */
+async function assertEnrollable(pool: Pool, profileId: number | undefined, assetId: number | undefined): Promise<void> {
+  if (profileId !== undefined) {
+    const profile = await getProfile(pool, profileId);
+    if (profile.state !== 'Active') {
+      throw new UseCaseUnavailableError('AssetsProcEnrollProfile', `certificate profile ${profile.name} is '${profile.state}': only an Active profile can be enrolled`);
+    }
+  }
+  if (assetId !== undefined) {
+    const asset = await getAsset(pool, assetId);
+    if (asset.state !== 'Active') {
+      throw new UseCaseUnavailableError('AssetsProcEnrollProfile', `asset ${asset.name} is '${asset.state}': enrollment needs an Active asset`);
+    }
+  }
+}
+
 export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps): Router {
   const r = Router();
 
@@ -45,7 +64,7 @@ export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps):
 
   r.get('/:collection/:id', async (req, res) => {
     const c = collectionOf(String(req.params.collection));
-    res.json(await objectView(pool, c, parseInput(objectId, req.params.id, 'id')));
+    res.json(await objectView(pool, c, parseInput(objectId, req.params.id, 'id'), callerOf(req)));
   });
 
   r.post('/:collection/:id/use-cases/:useCase', async (req, res) => {
@@ -59,10 +78,28 @@ export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps):
       (o) => o.symbolicName === useCase.symbolicName,
     );
     if (!offer) throw new ValidationError(`${useCase.label} does not start on ${c.kind} objects`);
+    const caller = callerOf(req);
+    // Who may, before whether it can now: a refusal says nothing about a state the caller may not act on.
+    // A named asset that does not exist is a 404, not "you do not own it".
+    if (c.kind === 'certificate-profile' && body.assetId !== undefined) await COLLECTIONS.assets!.get(pool, body.assetId);
+    const permission = await permissionToStart(pool, caller, useCase, c, id, c.kind === 'certificate-profile' ? body.assetId : undefined);
+    if (!permission.allowed) throw new ForbiddenError(permission.reason);
     if (!offer.available) throw new UseCaseUnavailableError(useCase.symbolicName, offer.reason ?? `${useCase.label} is not available`);
 
-    const caller = callerOf(req);
+    if (useCase.symbolicName === 'AssetsProcApproval') {
+      // One request, one decision task (issue 18.1): the request's own process already waits in
+      // its approval; "Approve request" leads there and starts nothing.
+      const request = await getRequest(pool, id);
+      if (!request.approvalProcessInstanceKey) {
+        throw new UseCaseUnavailableError(useCase.symbolicName, `request ${id} is being sent for approval: its task appears in a moment`);
+      }
+      res.status(200).json({ useCase: useCase.symbolicName, processInstanceKey: request.approvalProcessInstanceKey, tasklistUrl });
+      return;
+    }
     const variables: Record<string, unknown> = { requester: caller.username, requesterEmail: caller.email };
+    // What the process would refuse at its first step is refused here, before anything starts
+    // (issue 18.8): the refusal reaches the caller instead of a variable nobody reads.
+    if (useCase.symbolicName === 'AssetsProcEnrollProfile') await assertEnrollable(pool, c.kind === 'asset' ? body.profileId : id, c.kind === 'asset' ? id : body.assetId);
     switch (c.kind) {
       case 'asset':
         if (!body.profileId) throw new ValidationError('choose the certificate profile to enroll: { "profileId": ... }');
@@ -88,6 +125,8 @@ export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps):
   r.delete('/requests/:id', async (req, res) => {
     const id = parseInput(objectId, req.params.id, 'id');
     const request = await getRequest(pool, id);
+    const permission = mayDeleteRequest(callerOf(req), `request ${id}`, request.requester);
+    if (!permission.allowed) throw new ForbiddenError(permission.reason);
     if (request.state !== 'Registered' && request.state !== 'Requested') throw new StateConflictError('request', id, request.state, 'Deleted');
     // Cancel first: a request must not vanish while its process still waits for an approval.
     if (request.processInstanceKey) await processes.cancel(request.processInstanceKey);

@@ -12,7 +12,9 @@ import { listOptions } from '../store/options';
 import { getProfile, searchProfiles } from '../store/profiles';
 import { getRequest, searchRequests } from '../store/requests';
 import type { Page, SearchParams } from '../store/validate';
-import { availability, USE_CASES, type ObjectFacts, type ObjectKind, type UseCaseSwitches } from '../domain/use-cases';
+import { availability, USE_CASES, type ObjectFacts, type ObjectKind, type UseCaseDefinition, type UseCaseSwitches } from '../domain/use-cases';
+import type { Actor, Permission } from '../domain/authorization';
+import { permissionToStart as permissionOf } from '../store/authorization';
 
 /** What every stored object has. */
 export interface StoredObject {
@@ -87,14 +89,30 @@ export function offers(facts: ObjectFacts, switches: UseCaseSwitches): UseCaseOf
   });
 }
 
-/** One object with its relations, audit history and use cases. */
-export async function objectView(q: Queryable, collection: Collection, id: number) {
+/** Whether `actor` may start `useCase` on the object (issue 17.11); see src/store/authorization.ts. */
+export function permissionToStart(q: Queryable, actor: Actor, useCase: UseCaseDefinition, collection: Collection, id: number, assetId?: number): Promise<Permission> {
+  return permissionOf(q, actor, useCase.symbolicName, collection.kind, id, assetId);
+}
+
+/**
+ * One object with its relations, audit history and use cases. A use case the caller may not
+ * start there is offered as not available, with the reason (on a profile, Enroll profile stays
+ * offered: the asset named at the start decides).
+ */
+export async function objectView(q: Queryable, collection: Collection, id: number, actor: Actor) {
   const obj = await collection.get(q, id);
   const facts: ObjectFacts = { kind: collection.kind, state: obj.state, cardType: collection.cardType?.(obj) };
+  const useCases: UseCaseOffer[] = [];
+  for (const offer of offers(facts, await useCaseSwitches(q))) {
+    const useCase = USE_CASES.find((u) => u.symbolicName === offer.symbolicName)!;
+    const onProfileByAsset = collection.kind === 'certificate-profile' && useCase.symbolicName === 'AssetsProcEnrollProfile';
+    const permission = offer.available && !onProfileByAsset ? await permissionToStart(q, actor, useCase, collection, id) : undefined;
+    useCases.push(permission && !permission.allowed ? { ...offer, available: false, reason: permission.reason } : offer);
+  }
   return {
     ...obj,
     ...(collection.relations ? await collection.relations(q, id) : {}),
     history: await auditHistory(q, collection.auditType, id),
-    useCases: offers(facts, await useCaseSwitches(q)),
+    useCases,
   };
 }

@@ -10,6 +10,8 @@ import { optionsUpdate } from '../store/options';
 import { linkId } from '../store/secret-links';
 import { objectId, searchParams } from '../store/validate';
 import { commandUpdate } from './admin-routes';
+import { deregistrationBody } from './deregistration-routes';
+import { processInstanceKey } from './console-routes';
 import { format } from './download-routes';
 import { startBody } from './object-routes';
 import { COLLECTIONS } from './objects';
@@ -100,8 +102,12 @@ function collectionOperations(c: string): Operation[] {
       params: { id: objectId, useCase: useCaseName },
       body: startBody,
       answers: {
+        ...(c === 'requests'
+          ? ({ 200: { description: "Approve request: the request's own approval task waits already; this is its process, nothing started (issue 18.1)", json: s.started } } as Record<number, Answer>)
+          : {}),
         201: { description: 'Started', json: s.started },
         400: bad,
+        403: { description: 'The caller may not start it on this object (the reason says who may: its holder, a registration authority, the approvers or an admin); nothing started', json: s.problem },
         404: notFound,
         409: { description: 'Not available on the object now (the reason says why); nothing started', json: s.problem },
       },
@@ -114,7 +120,13 @@ function collectionOperations(c: string): Operation[] {
       summary: 'Delete a request not yet decided (its process is cancelled)',
       access: 'signed-in',
       params: { id: objectId },
-      answers: { 204: { description: 'Deleted' }, 400: bad, 404: notFound, 409: { description: 'Already decided', json: s.problem } },
+      answers: {
+        204: { description: 'Deleted' },
+        400: bad,
+        403: { description: 'Neither its requester nor an admin; nothing changed', json: s.problem },
+        404: notFound,
+        409: { description: 'Already decided', json: s.problem },
+      },
     });
   }
   return ops;
@@ -140,6 +152,17 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: 'get',
+    path: '/api/crl/root',
+    summary: "The root CA's CRL: the issuing CA certificate's CRL distribution point (DER; ?format=pem for PEM)",
+    access: 'public',
+    query: z.object({ format: z.enum(['pem']).optional() }),
+    answers: {
+      200: { description: 'The CRL', content: { 'application/pkix-crl': { schema: { type: 'string', format: 'binary' } }, ...pem } },
+      404: { description: 'A CA created before the root had a CRL', json: s.problem },
+    },
+  },
+  {
+    method: 'get',
     path: '/api/ca/chain',
     summary: 'The issuing and root CA certificates (PEM)',
     access: 'public',
@@ -156,6 +179,21 @@ export const OPERATIONS: readonly Operation[] = [
       200: { description: 'The certificate', content: { ...pem, 'application/pkix-cert': { schema: { type: 'string', format: 'binary' } } } },
       400: bad,
       404: notFound,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/certificates/{id}/deregister',
+    summary: "Deregisters an ACME or SCEP registration (certificate object 'Registered' -> 'Deregistered'); its EAB or challenge is refused from then on. Approvers only when the profile requires approval",
+    access: 'signed-in',
+    params: { id: objectId },
+    body: deregistrationBody,
+    answers: {
+      200: { description: 'Deregistered', json: s.certificate },
+      400: bad,
+      403: { description: 'Not the owner, the registration authority, an approver (when required) or an admin; nothing changed', json: s.problem },
+      404: notFound,
+      409: { description: "Not 'Registered', or no CA registration is recorded for it", json: s.problem },
     },
   },
   {
@@ -185,6 +223,26 @@ export const OPERATIONS: readonly Operation[] = [
       403: { description: 'Posted from another site', json: s.problem },
       404: notFound,
       410: { description: 'Already shown, or expired', json: s.problem },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/me',
+    summary: 'Who is signed in: name, groups, whether an admin, and where Tasklist is (for the console)',
+    access: 'signed-in',
+    answers: { 200: { description: 'The caller', json: s.me } },
+  },
+  {
+    method: 'get',
+    path: '/api/processes/{processInstanceKey}',
+    summary: 'Where a started use case went: its state, its incidents, and the open user tasks of it and the processes it called, with Tasklist links; for its starter, a registration authority or an admin',
+    access: 'signed-in',
+    params: { processInstanceKey },
+    answers: {
+      200: { description: 'The progress', json: s.processProgress },
+      400: bad,
+      404: { description: "No such process, or another person's (only its starter, a registration authority or an admin sees it)", json: s.problem },
+      503: { description: 'This API has no engine to ask', json: s.problem },
     },
   },
   ...Object.keys(COLLECTIONS).flatMap(collectionOperations),

@@ -24,7 +24,13 @@ export const problem = z
   })
   .describe('Problem details (RFC 9457)').register(responseSchemas, { id: 'Problem' });
 
-export const health = z.looseObject({ status: z.string() }).register(responseSchemas, { id: 'Health' });
+export const health = z
+  .looseObject({
+    status: z.string(),
+    /** The Camunda engine's state: the API serves without it, what needs it answers 503 (issue 16.6). */
+    engine: z.object({ state: z.enum(['STARTING', 'UP', 'DOWN']), address: z.string(), detail: z.string(), since: z.string() }).optional(),
+  })
+  .register(responseSchemas, { id: 'Health' });
 
 export const asset = z
   .object({
@@ -87,7 +93,7 @@ export const certificate = z
 export const workplaceRequest = z
   .object({
     id,
-    type: z.enum(['enrollment', 'lock', 'revocation']),
+    type: z.enum(['enrollment', 'lock', 'revocation', 'deactivation']),
     state: z.enum(REQUEST_STATES),
     useCase: z.string(),
     requester: z.string(),
@@ -102,6 +108,7 @@ export const workplaceRequest = z
     cardId: id.nullable(),
     details: z.record(z.string(), z.unknown()),
     processInstanceKey: z.string().nullable(),
+    approvalProcessInstanceKey: z.string().nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -245,3 +252,38 @@ export const secretShown = z
     challengePassword: z.string().optional().describe('scep-challenge'),
   })
   .register(responseSchemas, { id: 'SecretShown' });
+
+/** The signed-in caller, for the console (issue 13). */
+export const me = z
+  .object({
+    username: z.string(),
+    displayName: z.string(),
+    email: z.string().nullable(),
+    groups: z.array(z.string()),
+    isAdmin: z.boolean(),
+    tasklistUrl: z.string().describe('where user tasks are completed'),
+  })
+  .register(responseSchemas, { id: 'Me' });
+
+/** Where a started use case went (issue 13). */
+export const processProgress = z
+  .object({
+    processInstanceKey: z.string(),
+    processDefinitionId: z.string().nullable().describe('null while the engine has not shown the instance yet'),
+    state: z.enum(['STARTING', 'ACTIVE', 'COMPLETED', 'TERMINATED', 'CANCELED']),
+    incidents: z.array(z.string()).describe('what stopped it, in the engine’s words'),
+    tasks: z.array(
+      z.object({
+        userTaskKey: z.string(),
+        name: z.string(),
+        elementId: z.string(),
+        processInstanceKey: z.string(),
+        processDefinitionId: z.string(),
+        assignee: z.string().nullable(),
+        candidateGroups: z.array(z.string()),
+        forYou: z.boolean().describe('assigned to the caller, or offered to one of their groups'),
+        tasklistUrl: z.string(),
+      }),
+    ),
+  })
+  .register(responseSchemas, { id: 'ProcessProgress' });

@@ -6,6 +6,8 @@ import crypto from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '../store/db';
 import { buildCertificate, encodeName, type IssuerInfo } from './certificate-builder';
+import { buildCrl } from './crl';
+import { storeRootCrl } from './root-crl';
 import type { MasterKey } from './master-key';
 import type { NameAttribute } from './request-policy';
 import { createSigner } from './signer';
@@ -14,11 +16,19 @@ import { certificateParts, fromPem, keyIdentifier, randomSerial } from './x509';
 /** Key of a CA: RSA with a modulus size, or EC on a named curve. */
 export type AuthorityKeySpec = { algorithm: 'RSA'; bits: 2048 | 3072 | 4096 } | { algorithm: 'EC'; curve: 'P-256' | 'P-384' };
 
-/** One CA (root or issuing), ready to sign. */
-export interface Authority extends IssuerInfo {
+/** A CA's certificate without its key: all the running CA needs of the root (issue 17.14). */
+export interface CaCertificate {
   certificatePem: string;
   certificateDer: Buffer;
+  name: IssuerInfo['name'];
+  keyIdentifier: IssuerInfo['keyIdentifier'];
   notAfter: Date;
+}
+
+/** The issuing CA, ready to sign. */
+export interface Authority extends CaCertificate, IssuerInfo {
+  /** The CA's key, for what only the CA may do beside signing: opening SCEP envelopes sent to it (RFC 8894). Never leaves the process. */
+  privateKey: crypto.KeyObject;
 }
 
 export interface AuthoritiesOptions {
@@ -32,6 +42,8 @@ export interface AuthoritiesOptions {
   rootValidityYears?: number;
   /** Default 10 years. */
   issuingValidityYears?: number;
+  /** The root's CRL distribution point, written into the issuing CA certificate (`${publicUrl}/api/crl/root`). */
+  rootCrlUrl?: string;
   now: () => Date;
 }
 
@@ -49,7 +61,7 @@ export async function generateKey(spec: AuthorityKeySpec): Promise<crypto.KeyPai
   });
 }
 
-function toAuthority(pem: string, privateKey: crypto.KeyObject): Authority {
+function toCertificate(pem: string): CaCertificate {
   const der = fromPem(pem, 'CERTIFICATE');
   const parts = certificateParts(der);
   return {
@@ -57,9 +69,12 @@ function toAuthority(pem: string, privateKey: crypto.KeyObject): Authority {
     certificateDer: der,
     name: parts.subjectName,
     keyIdentifier: keyIdentifier(parts.spki),
-    signer: createSigner(privateKey),
     notAfter: new Date(new crypto.X509Certificate(der).validTo),
   };
+}
+
+function toAuthority(pem: string, privateKey: crypto.KeyObject): Authority {
+  return { ...toCertificate(pem), signer: createSigner(privateKey), privateKey };
 }
 
 function addYears(d: Date, years: number): Date {
@@ -73,22 +88,24 @@ export async function loadOrCreateAuthorities(
   pool: Pool,
   masterKey: MasterKey,
   options: AuthoritiesOptions,
-): Promise<{ root: Authority; issuing: Authority; created: boolean }> {
+): Promise<{ root: CaCertificate; issuing: Authority; created: boolean }> {
   return withTransaction(pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
     const { rows } = await tx.query<{ role: string; certificate_pem: string; private_key_encrypted: Buffer }>(
       'SELECT role, certificate_pem, private_key_encrypted FROM ca_authorities',
     );
-    const load = (role: string): Authority | undefined => {
-      const row = rows.find((r) => r.role === role);
-      if (!row) return undefined;
-      const pkcs8 = masterKey.open(row.private_key_encrypted, context(role));
+    const rootRow = rows.find((r) => r.role === 'root');
+    const issuingRow = rows.find((r) => r.role === 'issuing');
+    // The root's key signed the issuing CA and its CRL when they were created; it stays sealed in
+    // the database and is never decrypted into the running process.
+    const root = rootRow && toCertificate(rootRow.certificate_pem);
+    let issuing: Authority | undefined;
+    if (issuingRow) {
+      const pkcs8 = masterKey.open(issuingRow.private_key_encrypted, context('issuing'));
       const key = crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
       pkcs8.fill(0);
-      return toAuthority(row.certificate_pem, key);
-    };
-    const root = load('root');
-    const issuing = load('issuing');
+      issuing = toAuthority(issuingRow.certificate_pem, key);
+    }
     if (root && issuing) return { root, issuing, created: false };
     if (root || issuing) throw new Error('ca_authorities holds only one of root and issuing CA; restore the missing row from backup');
 
@@ -118,13 +135,18 @@ export async function loadOrCreateAuthorities(
         notBefore: now,
         notAfter: addYears(now, options.issuingValidityYears ?? 10),
         ca: { pathLength: 0 },
+        ...(options.rootCrlUrl ? { crlUrl: options.rootCrlUrl } : {}),
       },
       rootIssuer,
     );
     await store('root', rootCert.pem, rootKeys.privateKey);
     await store('issuing', issuingCert.pem, issuingKeys.privateKey);
+    // The root signs only the issuing CA, and only now: its CRL (empty) lasts as long as the
+    // issuing CA. Revoking the issuing CA means creating a new CA, not a new root CRL.
+    const issuingNotAfter = new Date(new crypto.X509Certificate(issuingCert.der).validTo);
+    await storeRootCrl(tx, await buildCrl({ number: 1, thisUpdate: now, nextUpdate: issuingNotAfter, entries: [] }, rootIssuer));
     return {
-      root: toAuthority(rootCert.pem, rootKeys.privateKey),
+      root: toCertificate(rootCert.pem),
       issuing: toAuthority(issuingCert.pem, issuingKeys.privateKey),
       created: true,
     };

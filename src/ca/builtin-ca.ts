@@ -7,11 +7,12 @@
 import type { Pool } from 'pg';
 import type { Queryable } from '../store/db';
 import * as acme from './acme';
-import { loadOrCreateAuthorities, type AuthorityKeySpec } from './authorities';
+import { loadOrCreateAuthorities, type Authority, type AuthorityKeySpec, type CaCertificate } from './authorities';
 import * as status from './certificate-status';
 import type { CaConnector } from './connector';
 import type { CaContext } from './context';
 import { currentCrl } from './crl-service';
+import { ROOT_CRL_PATH } from './root-crl';
 import * as issuance from './issuance';
 import type { MasterKey } from './master-key';
 import type { Pkcs12Options } from './pkcs12';
@@ -78,6 +79,10 @@ export class BuiltinCa implements CaConnector {
   consumeScepChallenge(challengePassword: string, commonName: string): ReturnType<typeof scep.consumeScepChallenge> {
     return scep.consumeScepChallenge(this.ctx, challengePassword, commonName);
   }
+  /** For the SCEP server: the issuing CA (which answers SCEP and opens its envelopes) and the root. */
+  authorities(): { root: CaCertificate; issuing: Authority } {
+    return { root: this.ctx.root, issuing: this.ctx.issuing };
+  }
   /** Housekeeping: deletes PKCS#12 contents past their expiry. */
   purgeExpiredPkcs12(): Promise<number> {
     return issuance.purgeExpiredPkcs12(this.ctx);
@@ -91,6 +96,7 @@ export async function createBuiltinCa(options: BuiltinCaOptions): Promise<Builti
     name: options.name,
     rootKey: options.rootKey,
     issuingKey: options.issuingKey,
+    rootCrlUrl: `${options.publicUrl.replace(/\/$/, '')}${ROOT_CRL_PATH}`,
     now,
   });
   if (created) options.log?.(`[ca] created the built-in CA "${options.name} Root CA" and "${options.name} Issuing CA"`);

@@ -1,6 +1,6 @@
 /** What the parts of the built-in CA share: database, master key, CA keys, settings, clock. */
 import type { Queryable } from '../store/db';
-import type { Authority } from './authorities';
+import type { Authority, CaCertificate } from './authorities';
 import type { MasterKey } from './master-key';
 import type { Pkcs12Options } from './pkcs12';
 import type { createIssuanceBatchers } from './issuance';
@@ -12,7 +12,8 @@ export interface CaContext {
    */
   db: Queryable;
   masterKey: MasterKey;
-  root: Authority;
+  /** The root's certificate only: its key is not needed after the issuing CA was created. */
+  root: CaCertificate;
   issuing: Authority;
   /** `${publicUrl}/api/crl`, written into every certificate. */
   crlUrl: string;

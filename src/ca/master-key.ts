@@ -93,6 +93,12 @@ export interface MasterKeySource {
   configured?: string;
   /** Folder for `ca-master.key` when no key is configured (`config.dataDir`). */
   dataDir: string;
+  /**
+   * Whether a key kept in `dataDir` may serve when none is configured (`config.ca.masterKeyFileAllowed`;
+   * default true). False in production: a key beside the database files it protects protects
+   * nothing from whoever copies that folder.
+   */
+  fileAllowed?: boolean;
 }
 
 /** File name of the generated master key inside the data folder. */
@@ -107,6 +113,13 @@ export function resolveMasterKey(source: MasterKeySource): { key: MasterKey; ori
     return { key: parseMasterKey(source.configured), origin: 'configuration' };
   }
   const file = path.join(source.dataDir, MASTER_KEY_FILE);
+  if (source.fileAllowed === false) {
+    throw new Error(
+      `CA_MASTER_KEY is not set. With NODE_ENV=production the CA does not use a key kept in ${file}, beside the ` +
+        'database it protects: set CA_MASTER_KEY from a secret store (32 bytes as 64 hex characters, e.g. `openssl rand -hex 32`). ' +
+        'A key generated earlier in that file can be moved there; keys already sealed with it keep working.',
+    );
+  }
   fs.mkdirSync(source.dataDir, { recursive: true });
   try {
     // 'wx': fails when the file exists, so two starting processes never overwrite each other's key.

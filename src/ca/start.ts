@@ -11,7 +11,7 @@ export interface StartedCa {
 }
 
 export async function startBuiltinCa(config: Config, pool: Pool, log: (line: string) => void = console.log): Promise<StartedCa> {
-  const masterKey = resolveMasterKey({ configured: config.ca.masterKey, dataDir: config.dataDir });
+  const masterKey = resolveMasterKey({ configured: config.ca.masterKey, dataDir: config.dataDir, fileAllowed: config.ca.masterKeyFileAllowed });
   if (masterKey.origin === 'generated') log(`[ca] generated a master key in ${masterKey.file} (set CA_MASTER_KEY in production)`);
   const ca = await createBuiltinCa({
     pool,

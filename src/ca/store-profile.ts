@@ -21,6 +21,20 @@ const ATTRIBUTES: Readonly<Record<string, keyof SubjectTemplate | 'commonName'>>
 /** Values that fill `{name}` placeholders, e.g. the asset's organization or country. */
 export type SubjectValues = Partial<Record<string, string | null | undefined>>;
 
+/** The subject values an asset pre-fills (spec 002), with the request's common name. */
+export function assetSubjectValues(
+  asset: { commonName: string | null; organization: string | null; organizationalUnit: string | null; locality: string | null; country: string | null } | undefined,
+  commonName?: string,
+): SubjectValues {
+  return {
+    commonName: commonName ?? asset?.commonName ?? undefined,
+    organization: asset?.organization ?? undefined,
+    organizationalUnit: asset?.organizationalUnit ?? undefined,
+    locality: asset?.locality ?? undefined,
+    country: asset?.country ?? undefined,
+  };
+}
+
 /** Parses the template into fixed subject attributes, filling placeholders from `values`. */
 export function subjectTemplateOf(template: string, values: SubjectValues = {}): SubjectTemplate {
   const subject: SubjectTemplate = {};

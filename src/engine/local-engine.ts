@@ -19,7 +19,8 @@ import path from 'node:path';
 import { PROJECT_ROOT, type Config } from '../config';
 import { capabilitiesOf, describeEngine, type EngineCapabilities } from './capabilities';
 import { resolveDistribution, type Distribution } from './distribution';
-import { createCamundaClients } from './client';
+import { Camunda8 } from '@camunda8/sdk';
+import { sdkConfiguration, sdkLogSinks, sdkMessage } from './client';
 import { detectCapabilities } from './engine-api';
 import { DEMO_USERS, ensureIdentity } from './identity';
 import { locateJava, type JavaInstallation } from './java';
@@ -266,11 +267,15 @@ async function waitUntilReady(running: Running[], paths: EnginePaths, timeoutMs:
   }
 }
 
-/** Checks an existing cluster through the SDK (any auth strategy): reachable, with a healthy partition. */
+/**
+ * Checks an existing cluster through the SDK's REST client (any auth strategy): reachable, with
+ * a healthy partition. Used by `engine:up` and, again and again, by the running application's
+ * engine watch (issue 16.9), so it opens no gRPC channel and prints nothing of its own.
+ */
 export async function checkExistingCluster(config: Config): Promise<void> {
-  const clients = createCamundaClients(config);
+  const c8 = new Camunda8({ ...sdkConfiguration(config), logger: sdkLogSinks(() => undefined).sdk });
   try {
-    const topology = await clients.rest.getTopology();
+    const topology = await c8.getCamundaRestClient().getTopology();
     const partitions = topology.brokers.flatMap((b) => b.partitions);
     if (!partitions.some((p) => String(p.health).toLowerCase() === 'healthy')) {
       throw new EngineStartError(
@@ -279,11 +284,9 @@ export async function checkExistingCluster(config: Config): Promise<void> {
     }
   } catch (err) {
     if (err instanceof EngineStartError) throw err;
-    throw new EngineStartError(
-      `The Camunda cluster at ${config.camunda.restAddress} is not usable (${config.camunda.authStrategy} auth): ${(err as Error).message}`,
-    );
+    throw new EngineStartError(`The Camunda cluster at ${config.camunda.restAddress} is not usable (${config.camunda.authStrategy} auth): ${sdkMessage(err)}`);
   } finally {
-    await clients.close();
+    await c8.closeAllClients();
   }
 }
 

@@ -58,6 +58,11 @@ export async function restCall<T = unknown>(
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
+  return readResponse<T>(res);
+}
+
+/** Status, text and (when it is JSON) the parsed body of a fetch response. */
+export async function readResponse<T>(res: Response): Promise<RestResponse<T>> {
   const text = await res.text();
   let parsed: T | undefined;
   try {

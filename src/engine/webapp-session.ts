@@ -4,7 +4,7 @@
  * hands out on every call (measured, ../shared/CAMUNDA-NOTES.md). The session signs in lazily
  * and once more when the web app has forgotten it (restart, expiry).
  */
-import type { Credentials, RestResponse } from './rest';
+import { readResponse, type Credentials, type RestResponse } from './rest';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -30,8 +30,13 @@ interface Signed {
 
 /** Signs in; resolves with the cookies and CSRF token, or null when the credentials are wrong. */
 export async function webappLogin(origin: string, user: Credentials, timeoutMs = 10_000): Promise<Signed | null> {
-  const query = new URLSearchParams({ username: user.username, password: user.password });
-  const res = await fetch(`${origin}/api/login?${query.toString()}`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+  // The password goes in the form body, never in the URL (URLs end up in access logs).
+  const res = await fetch(`${origin}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: user.username, password: user.password }).toString(),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   await res.arrayBuffer();
   if (res.status === 401 || res.status === 403) return null;
   if (res.status !== 204 && res.status !== 200) {
@@ -74,14 +79,7 @@ export function createWebappSession(url: string, user: Credentials): WebappSessi
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await res.text();
-    let parsed: T | undefined;
-    try {
-      parsed = text ? (JSON.parse(text) as T) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, ok: res.ok, body: parsed, text };
+    return readResponse<T>(res);
   }
 
   return {

@@ -7,27 +7,21 @@
  */
 import bcrypt from 'bcryptjs';
 import type { DemoUser } from './identity';
+import { readResponse, type RestResponse } from './rest';
 
 /** Web app role of each demo user: demo owns everything, the others operate. */
 export function webappRole(username: string): 'OWNER' | 'OPERATOR' {
   return username === 'demo' ? 'OWNER' : 'OPERATOR';
 }
 
-async function os<T>(opensearchUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T | undefined; text: string }> {
+async function os<T>(opensearchUrl: string, method: string, path: string, body?: unknown): Promise<RestResponse<T>> {
   const res = await fetch(`${opensearchUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
-  const text = await res.text();
-  let parsed: T | undefined;
-  try {
-    parsed = text ? (JSON.parse(text) as T) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, body: parsed, text };
+  return readResponse<T>(res);
 }
 
 /** The user indices the web apps created (they exist once Tasklist and Operate have started). */

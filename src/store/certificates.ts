@@ -8,7 +8,7 @@ import { certificateMachine, type CertificateState } from '../domain/states';
 import { assertInitial } from '../domain/transitions';
 import { atomically, type Queryable } from './db';
 import { searchTable } from './search';
-import { applyTransition, recordCreation } from './transition';
+import { applyTransition, lockForTransition, recordCreation } from './transition';
 import { recordAudit } from './audit';
 import { dnsName, objectId, parseInput, text, transitionContext, type Page, type SearchParams, type TransitionContext } from './validate';
 
@@ -111,6 +111,11 @@ export async function certificatesByAsset(q: Queryable, assetId: number): Promis
 export async function certificatesByCard(q: Queryable, cardId: number): Promise<Certificate[]> {
   const key = parseInput(objectId, cardId, 'card id');
   return (await q.query<Certificate>(`SELECT ${SELECT} FROM certificates WHERE card_id = $1 ORDER BY id`, [key])).rows;
+}
+
+/** Locks the certificate object for a move to `to` that an effect at the CA will precede (see lockForTransition). */
+export function lockCertificateFor(tx: Queryable, id: number, to: string): Promise<string> {
+  return lockForTransition(tx, 'certificates', certificateMachine, parseInput(objectId, id, 'certificate id'), to);
 }
 
 /** Changes the certificate's state, with the data issuance produced (serial, PEM, validity). */

@@ -28,6 +28,17 @@ function withoutPassword(url: string): string {
   return u.toString();
 }
 
+/**
+ * What went wrong, for the admin CLIs: some failures (the embedded PostgreSQL's) are thrown
+ * without being an Error, and `err.message` printed "undefined" or crashed (issue 16.7).
+ */
+export function failureText(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  if (typeof err === 'string' && err) return err;
+  const text = err === undefined ? '' : JSON.stringify(err) ?? String(err);
+  return `the database could not be opened${text && text !== '{}' ? ` (${text})` : ''}; is DATA_DIR's embedded PostgreSQL damaged, or DATABASE_URL wrong?`;
+}
+
 export async function openDatabase(config: Config, log: (line: string) => void = console.log): Promise<OpenDatabase> {
   const embedded = config.database.url
     ? undefined

@@ -1,6 +1,6 @@
 /** `npm run migrate`: applies pending migrations to the configured (or embedded) database. */
 import { loadConfig } from '../config';
-import { openDatabase } from './database';
+import { failureText, openDatabase } from './database';
 
 async function main(): Promise<void> {
   const db = await openDatabase(loadConfig());
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   await db.close();
 }
 
-main().catch((err: Error) => {
-  console.error(`migrate failed: ${err.message}`);
+main().catch((err: unknown) => {
+  console.error(`migrate failed: ${failureText(err)}`);
   process.exit(1);
 });

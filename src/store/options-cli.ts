@@ -11,7 +11,7 @@ import { loadConfig } from '../config';
 import { ValidationError } from '../domain/errors';
 import { USE_CASES, type UseCaseOption } from '../domain/use-cases';
 import { cardTypeCommands, setCardTypeCommandEnabled } from './cards';
-import { openDatabase } from './database';
+import { failureText, openDatabase } from './database';
 import { addGroupMember, listGroups, removeGroupMember } from './groups';
 import { assertOptionsRead, configurableUseCase, listOptions, updateOptions, type OptionsUpdate, type UseCaseOptions } from './options';
 
@@ -132,8 +132,8 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((err: Error) => {
-    console.error(err.message);
+  main().catch((err: unknown) => {
+    console.error(failureText(err));
     process.exit(err instanceof ValidationError ? 2 : 1);
   });
 }

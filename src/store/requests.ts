@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { NotFoundError, StateConflictError, ValidationError } from '../domain/errors';
 import { recordAudit } from './audit';
-import { requestMachine, type RequestState } from '../domain/states';
+import { certificateMachine, requestMachine, type RequestState } from '../domain/states';
 import { atomically, type Queryable } from './db';
 import { searchTable } from './search';
 import { applyTransition, recordCreation } from './transition';
 import { email, objectId, parseInput, text, transitionContext, type Page, type SearchParams, type TransitionContext } from './validate';
 
-export const REQUEST_TYPES = ['enrollment', 'lock', 'revocation'] as const;
+export const REQUEST_TYPES = ['enrollment', 'lock', 'revocation', 'deactivation'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
 export interface WorkplaceRequest {
@@ -30,7 +30,10 @@ export interface WorkplaceRequest {
   certificateId: number | null;
   cardId: number | null;
   details: Record<string, unknown>;
+  /** The process that owns the request: the use case's own instance, which "Delete request" cancels. */
   processInstanceKey: string | null;
+  /** The AssetsProcApproval instance waiting for this request's decision, once it has started. */
+  approvalProcessInstanceKey: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,7 +42,7 @@ const SELECT = `id, type, state, use_case AS "useCase", requester, requester_ema
   decided_by AS "decidedBy", decided_at AS "decidedAt", rejection_reason AS "rejectionReason",
   failure_reason AS "failureReason", profile_id AS "profileId", asset_id AS "assetId",
   certificate_id AS "certificateId", card_id AS "cardId", details,
-  process_instance_key AS "processInstanceKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  process_instance_key AS "processInstanceKey", approval_process_instance_key AS "approvalProcessInstanceKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Keys that would carry a secret: refused in request details, which are shown to approvers. */
 const SECRET_KEY = /(password|passphrase|secret|private.?key|hmac|challenge)/i;
@@ -136,9 +139,28 @@ export async function transitionRequest(
 }
 
 /**
+ * Records the AssetsProcApproval instance that waits for the request's decision, so "Approve
+ * request" on the request leads to that one task instead of starting a second (issue 18.1).
+ * The first one stays: a redelivered job or a second approval process changes nothing.
+ * Resolves with the approval instance the request is decided in.
+ */
+export async function recordApprovalProcess(q: Queryable, id: number, processInstanceKey: string): Promise<string> {
+  const key = parseInput(objectId, id, 'request id');
+  const pik = parseInput(z.string().regex(/^\d{1,20}$/), processInstanceKey, 'process instance key');
+  const { rows } = await q.query<{ k: string }>(
+    `UPDATE requests SET approval_process_instance_key = COALESCE(approval_process_instance_key, $2)
+     WHERE id = $1 RETURNING approval_process_instance_key AS k`,
+    [key, pik],
+  );
+  if (!rows[0]) throw new NotFoundError('request', key);
+  return rows[0].k;
+}
+
+/**
  * "Delete request" (spec 001): removes a request not yet decided (Registered or Requested) and
- * records the deletion in the audit history. Returns the request as it was, so the caller can
- * cancel its approval process instance.
+ * records the deletion in the audit history. The certificate object it was about, still only
+ * requested (Certificate requested, Requested), becomes Rejected: nothing will ever issue it
+ * (issue 18.3). Returns the request as it was.
  */
 export async function deleteRequest(q: Queryable, id: number, ctx: TransitionContext): Promise<WorkplaceRequest> {
   const key = parseInput(objectId, id, 'request id');
@@ -148,6 +170,18 @@ export async function deleteRequest(q: Queryable, id: number, ctx: TransitionCon
     const deleted = await tx.query(`DELETE FROM requests WHERE id = $1 AND state IN ('Registered', 'Requested')`, [key]);
     if (deleted.rowCount !== 1) throw new StateConflictError('request', key, r.state, 'Deleted');
     await recordAudit(tx, { objectType: 'request', objectId: key, fromState: r.state, toState: 'Deleted', ...c });
+    if (r.certificateId) {
+      const { rows } = await tx.query<{ state: string }>('SELECT state FROM certificates WHERE id = $1 FOR UPDATE', [r.certificateId]);
+      if (rows[0] && (rows[0].state === 'Certificate requested' || rows[0].state === 'Requested')) {
+        await applyTransition(tx, {
+          table: 'certificates',
+          machine: certificateMachine,
+          id: r.certificateId,
+          to: 'Rejected',
+          ctx: { ...c, reason: `request ${key} deleted` },
+        });
+      }
+    }
     return r;
   });
 }

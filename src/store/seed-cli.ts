@@ -1,6 +1,6 @@
 /** `npm run seed`: creates the demo data on an empty database (does nothing on a seeded one). */
 import { loadConfig } from '../config';
-import { openDatabase } from './database';
+import { failureText, openDatabase } from './database';
 import { seedDemoData } from './seed';
 import { startBuiltinCa } from '../ca/start';
 
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   await db.close();
 }
 
-main().catch((err: Error) => {
-  console.error(`seed failed: ${err.message}`);
+main().catch((err: unknown) => {
+  console.error(`seed failed: ${failureText(err)}`);
   process.exit(1);
 });

@@ -56,6 +56,22 @@ export async function applyTransition<S extends string>(q: Queryable, spec: Tran
   });
 }
 
+/**
+ * Locks the object's row and checks that it may move to `to` now, changing nothing yet. A worker
+ * calls this before an effect outside the store (the CA signing, a card command): a state that no
+ * longer allows the move is refused before anything happens, and a concurrent transition waits
+ * for this transaction. Returns the current state.
+ * @throws NotFoundError, StateConflictError
+ */
+export async function lockForTransition<S extends string>(tx: Queryable, table: string, machine: StateMachine<S>, id: number, to: string): Promise<S> {
+  const { rows } = await tx.query<{ state: string }>(`SELECT state FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
+  const from = rows[0]?.state;
+  if (from === undefined) throw new NotFoundError(machine.object, id);
+  if (!isState(machine, from)) throw new Error(`${machine.object} ${id} has unknown state '${from}' in the store`);
+  assertTransition(machine, id, from, to);
+  return from;
+}
+
 /** Records the creation of an object in its initial state. */
 export async function recordCreation(
   q: Queryable,

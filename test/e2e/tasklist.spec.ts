@@ -15,6 +15,7 @@ import { pollUntil, waitForProcessInstanceState, waitForUserTask } from '../../s
 import { createAsset } from '../../src/store/assets';
 import { getCertificate } from '../../src/store/certificates';
 import { appEngine } from '../support/app-engine';
+import { taskDriver } from '../support/task-driver';
 import { testBrowser } from '../support/browser';
 import type { TestEngine } from '../support/engine';
 import { testSmtp, type TestSmtp } from '../support/smtp';
@@ -36,22 +37,7 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
     smtp = await testSmtp();
   });
 
-  const creds = (u: string) => ({ username: u, password: demoUser(u).password });
-  const completedTasks = new Set<string>();
-  async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
-    const task = await waitForUserTask(engine.api, { processInstanceKey, elementId, except: completedTasks });
-    const claimed = await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user);
-    expect(claimed.ok, `${user} could not claim ${elementId}: ${claimed.detail}`).to.equal(true);
-    const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
-    expect(done.ok, String(done.detail)).to.equal(true);
-    completedTasks.add(task.userTaskKey);
-  }
-  async function child(parent: string, processId: string): Promise<string> {
-    return pollUntil(`${processId} under ${parent}`, async () => {
-      const r = (await engine.api.searchProcessInstances({ parentProcessInstanceKey: parent })).filter((p) => p.processDefinitionId === processId);
-      return r[0]?.processInstanceKey;
-    });
-  }
+  const { complete, child } = taskDriver(() => engine);
 
   /** operator enrolls a P10 profile that needs approval; resolves with the approval task. */
   async function anEnrollmentAwaitingApproval() {

@@ -8,6 +8,8 @@
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { REGISTRATION_AUTHORITY_GROUP } from '../../src/domain/authorization';
+import { addGroupMember } from '../../src/store/groups';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createApp } from '../../src/api/app';
@@ -57,12 +59,16 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
     watcher = t.db.pool;
     databaseUrl = t.db.url;
     databaseName = t.db.name;
+    // agent1 enrolls here on profiles without an asset: that is a registration authority's (issue 17.11).
+    await addGroupMember(watcher, REGISTRATION_AUTHORITY_GROUP, 'agent1', 'test-suite');
   });
 
   beforeEach(async () => {
     pool = createPool({ connectionString: databaseUrl, max: POOL_SIZE });
     ca = await createBuiltinCa({ pool, masterKey: sealer, name: 'Test PKI', publicUrl: PUBLIC_URL, now: clock.now });
-    const deps = { pool, ca, sealer, publicUrl: PUBLIC_URL, secretLinkTtlMinutes: 10 };
+    // Who completed a form, as the engine would answer: the requester (operator) here.
+    const completedTasks = { lastCompleted: async () => ({ userTaskKey: '1', completedBy: 'operator' }) };
+    const deps = { pool, ca, sealer, publicUrl: PUBLIC_URL, secretLinkTtlMinutes: 10, completedTasks };
     handlers = new Map([...createEnrollHandlers(deps), ...createCaHandlers(deps), ...createCardHandlers(deps)].map((h) => [h.type, h]));
   });
 

@@ -34,6 +34,7 @@ async function start(): Promise<TestApi> {
     identity: createEngineIdentity({ engine: lazyEngineApi(config), db: db.pool }),
     processes: createProcessEngine(new Camunda8(sdkConfiguration(config)).getCamundaRestClient()),
     tasklistUrl: config.camunda.tasklistUrl,
+    engine: lazyEngineApi(config),
     log: (line) => logLines.push(line),
   });
   const server: Server = await new Promise((resolve) => {

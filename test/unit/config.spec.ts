@@ -50,3 +50,18 @@ describe('config: mail', () => {
     expect(() => loadConfig({ ...base, SMTP_GREETING_TIMEOUT_MS: 'forever' })).to.throw(ConfigError, /SMTP_GREETING_TIMEOUT_MS/);
   });
 });
+
+describe('config: proxies in front of the API (issue 17.17)', () => {
+  it('when TRUST_PROXY is unset or false, then no proxy is trusted; a hop count or a list of proxies is used as given', () => {
+    expect(loadConfig(base).api.trustProxy).to.equal(undefined);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).api.trustProxy).to.equal(undefined);
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).api.trustProxy).to.equal(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8,::1, fd00::/8' }).api.trustProxy).to.deep.equal(['loopback', '10.0.0.0/8', '::1', 'fd00::/8']);
+  });
+
+  it('when TRUST_PROXY is true or not an address, then the start is refused saying why', () => {
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'true' })).to.throw(ConfigError, /TRUST_PROXY=true would let any client name its own address/);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'proxy.example.com' })).to.throw(ConfigError, /TRUST_PROXY.*'proxy\.example\.com'/);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/33' })).to.throw(ConfigError, /TRUST_PROXY/);
+  });
+});

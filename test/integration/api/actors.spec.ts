@@ -11,12 +11,14 @@ import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { createApp } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
+import { REGISTRATION_AUTHORITY_GROUP } from '../../../src/domain/authorization';
 import type { ProcessEngine } from '../../../src/engine/processes';
 import { testCa } from '../ca/support';
 import { aCard } from '../store/fixtures';
 
-const user = (username: string, isAdmin = false): Caller => ({ username, displayName: username, email: `${username}@example.com`, roles: [], groups: [], isAdmin });
-const USERS: Record<string, Caller> = { demo: user('demo', true), operator: user('operator') };
+const user = (username: string, isAdmin = false, groups: string[] = []): Caller => ({ username, displayName: username, email: `${username}@example.com`, roles: [], groups, isAdmin });
+// operator deactivates a card that is not hers: as a registration authority (issue 17.11).
+const USERS: Record<string, Caller> = { demo: user('demo', true), operator: user('operator', false, [REGISTRATION_AUTHORITY_GROUP]) };
 
 describe('API: the actor of a change is the signed-in caller (issue 17.10)', () => {
   let server: Server;

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { createApp } from '../../../src/api/app';
+import { SIGN_IN_LIMITS } from '../../../src/api/sign-in-limit';
 import type { Caller } from '../../../src/api/identity';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import type { ProcessEngine } from '../../../src/engine/processes';
@@ -180,13 +181,13 @@ describe('API: downloads', () => {
       expect(statuses).to.deep.equal(links.map(() => 200));
     });
 
-    it('when requests bring no credentials yet (a browser\'s first), then they do not count; 20 wrong passwords do, and the 21st attempt is refused before it is checked', async () => {
+    it('when requests bring no credentials yet (a browser\'s first), then they do not count; wrong passwords do, and the attempt past the limit is refused before it is checked', async () => {
       const own = await startApp();
       try {
         const wrong = { authorization: `Basic ${Buffer.from('operator:wrong').toString('base64')}` };
         for (let i = 0; i < 25; i++) expect((await fetch(`${own.base}/api/assets`)).status).to.equal(401);
         expect((await fetch(`${own.base}/api/secret-links`, { headers: as('operator') })).status).to.equal(200);
-        for (let i = 0; i < 20; i++) expect((await fetch(`${own.base}/api/assets`, { headers: wrong })).status, `failure ${i + 1}`).to.equal(401);
+        for (let i = 0; i < SIGN_IN_LIMITS.perAddressAndAccount; i++) expect((await fetch(`${own.base}/api/assets`, { headers: wrong })).status, `failure ${i + 1}`).to.equal(401);
         expect((await fetch(`${own.base}/api/assets`, { headers: wrong })).status).to.equal(429);
         // Another app in the same process keeps its own count.
         expect((await fetch(`${base}/api/secret-links`, { headers: as('operator') })).status).to.equal(200);

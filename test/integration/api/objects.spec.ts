@@ -5,11 +5,15 @@
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { COLLECTIONS, objectView } from '../../../src/api/objects';
+import { REGISTRATION_AUTHORITY_GROUP, type Actor } from '../../../src/domain/authorization';
 import { createAsset, transitionAsset } from '../../../src/store/assets';
 import { addCardRelation, setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
 import { updateOptions } from '../../../src/store/options';
 import { testDatabase } from '../../support/database';
 import { aCard, aValidCertificate, actor } from '../store/fixtures';
+
+/** Availability here is about state and options; who may act is authorization.spec's. */
+const registrationAuthority: Actor = { username: 'ra1', email: null, groups: [REGISTRATION_AUTHORITY_GROUP], isAdmin: false };
 
 const offer = (view: { useCases: Array<{ symbolicName: string; available: boolean; reason?: string }> }, name: string) =>
   view.useCases.find((u) => u.symbolicName === name);
@@ -22,19 +26,19 @@ describe('API object views: relations, history and available use cases', () => {
 
   it('when an asset is Active, then Enroll profile is available; Inactive, then not, with the reason; the history shows the change', async () => {
     const asset = await createAsset(pool, { name: `view-${Date.now()}` }, actor);
-    expect(offer(await objectView(pool, COLLECTIONS.assets!, asset.id), 'AssetsProcEnrollProfile')).to.include({ available: true });
+    expect(offer(await objectView(pool, COLLECTIONS.assets!, asset.id, registrationAuthority), 'AssetsProcEnrollProfile')).to.include({ available: true });
     await transitionAsset(pool, asset.id, 'Inactive', { actor: 'agent1', reason: 'maintenance' });
-    const view = await objectView(pool, COLLECTIONS.assets!, asset.id);
+    const view = await objectView(pool, COLLECTIONS.assets!, asset.id, registrationAuthority);
     expect(offer(view, 'AssetsProcEnrollProfile')).to.deep.include({ available: false, reason: "Enroll profile needs the asset in state 'Active'; it is 'Inactive'" });
     expect(view.history.map((h) => [h.fromState, h.toState, h.actor])).to.deep.equal([[null, 'Active', 'test-suite'], ['Active', 'Inactive', 'agent1']]);
   });
 
   it('when an admin disables Deactivate card, then an active card no longer offers it', async () => {
     const card = await aCard(pool);
-    expect(offer(await objectView(pool, COLLECTIONS.cards!, card.id), 'CardsProcDeactivate')).to.include({ available: true });
+    expect(offer(await objectView(pool, COLLECTIONS.cards!, card.id, registrationAuthority), 'CardsProcDeactivate')).to.include({ available: true });
     await updateOptions(pool, 'CardsProcDeactivate', { enabled: false }, 'demo');
     try {
-      expect(offer(await objectView(pool, COLLECTIONS.cards!, card.id), 'CardsProcDeactivate')).to.deep.include({ available: false, reason: 'Deactivate card is disabled by an admin' });
+      expect(offer(await objectView(pool, COLLECTIONS.cards!, card.id, registrationAuthority), 'CardsProcDeactivate')).to.deep.include({ available: false, reason: 'Deactivate card is disabled by an admin' });
     } finally {
       await updateOptions(pool, 'CardsProcDeactivate', { enabled: true }, 'demo');
     }
@@ -45,11 +49,11 @@ describe('API object views: relations, history and available use cases', () => {
     const sc = await aCard(pool, 'smart-card');
     await transitionCard(pool, vsc.id, 'inactive', actor);
     await transitionCard(pool, sc.id, 'inactive', actor);
-    expect(offer(await objectView(pool, COLLECTIONS['virtual-smart-cards']!, vsc.id), 'VirtualSmartCardProcReactivate')).to.include({ available: false });
+    expect(offer(await objectView(pool, COLLECTIONS['virtual-smart-cards']!, vsc.id, registrationAuthority), 'VirtualSmartCardProcReactivate')).to.include({ available: false });
     await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
     try {
-      expect(offer(await objectView(pool, COLLECTIONS.cards!, vsc.id), 'VirtualSmartCardProcReactivate')).to.include({ available: true });
-      expect(offer(await objectView(pool, COLLECTIONS.cards!, sc.id), 'VirtualSmartCardProcReactivate')).to.equal(undefined);
+      expect(offer(await objectView(pool, COLLECTIONS.cards!, vsc.id, registrationAuthority), 'VirtualSmartCardProcReactivate')).to.include({ available: true });
+      expect(offer(await objectView(pool, COLLECTIONS.cards!, sc.id, registrationAuthority), 'VirtualSmartCardProcReactivate')).to.equal(undefined);
     } finally {
       await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
     }
@@ -63,7 +67,7 @@ describe('API object views: relations, history and available use cases', () => {
     const holder = await addCardRelation(pool, card.id, { relatedType: 'user', relatedId: 'alice' }, actor);
     const device = await addCardRelation(pool, card.id, { relatedType: 'device', relatedId: 'laptop-17', state: 'inactive' }, actor);
     await addCardRelation(pool, other.id, { relatedType: 'user', relatedId: 'bob' }, actor);
-    const view = (await objectView(pool, COLLECTIONS.cards!, card.id)) as unknown as {
+    const view = (await objectView(pool, COLLECTIONS.cards!, card.id, registrationAuthority)) as unknown as {
       certificates: Array<{ id: number }>;
       relations: Array<{ id: number; relatedType: string; relatedId: string; state: string }>;
     };

@@ -137,6 +137,13 @@ describe('API answers against the OpenAPI document (issue 16.10)', () => {
     await conforms('post', '/api/secret-links/{id}', `/api/secret-links/${linkId}`, 410);
   });
 
+  it("when the console asks who is signed in and where a process went, then the answers are as documented (503 here: no engine)", async () => {
+    const me = (await conforms('get', '/api/me', '/api/me', 200)) as { username: string; isAdmin: boolean };
+    expect(me).to.deep.include({ username: 'demo', isAdmin: true });
+    await conforms('get', '/api/processes/{processInstanceKey}', '/api/processes/2251799813685249', 503);
+    await conforms('get', '/api/processes/{processInstanceKey}', '/api/processes/not-a-key', 400);
+  });
+
   it('when health is asked, then its answer is as documented', async () => {
     await conforms('get', '/api/health', '/api/health', 200);
   });

@@ -51,13 +51,13 @@ describe('API routing edge', () => {
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
 
   describe('the log never holds a one-time link token (issue 17.16)', () => {
-    it('when an old one-time link /api/SECRETS/<token> is opened (tokens open nothing since issue 17.7), then it is refused and the token is masked in the log', async () => {
+    it('when an old one-time link /api/SECRETS/<token> is opened (tokens open nothing since issue 17.7), then it is refused (404: no route, issue 16.6) and the token is masked in the log', async () => {
       const token = crypto.randomBytes(32).toString('base64url');
-      expect((await get(`/api/SECRETS/${token}`, { accept: 'application/json' })).status).to.equal(401);
+      expect((await get(`/api/SECRETS/${token}`, { accept: 'application/json' })).status).to.equal(404);
       expect((await get(`/API/Secrets/${token}/`, { ...auth, accept: 'application/json' })).status).to.equal(404);
       const log = logLines.join('\n');
       expect(log).to.not.contain(token);
-      expect(log).to.contain('/api/SECRETS/*** 401').and.contain('/API/Secrets/*** 404');
+      expect(log).to.contain('/api/SECRETS/*** 404').and.contain('/API/Secrets/*** 404');
     });
 
     it('when the path spells "secrets" or its slash percent-encoded, then the token is masked too', async () => {

@@ -100,15 +100,16 @@ describe('API: signed in with the Camunda users (engine)', function () {
     }
   });
 
-  it('when a request not yet decided is deleted, then 204 and its history says who; a decided one answers 409', async () => {
+  it('when a request not yet decided is deleted by its requester, then 204 and its history says who (someone else: 403); a decided one answers 409', async () => {
     const open = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'agent1' }, actor);
-    expect((await call('DELETE', `/api/requests/${open.id}`)).status).to.equal(204);
+    expect((await call('DELETE', `/api/requests/${open.id}`)).status, 'not her request (issue 17.11)').to.equal(403);
+    expect((await call('DELETE', `/api/requests/${open.id}`, 'agent1')).status).to.equal(204);
     const last = (await auditHistory(pool, 'request', open.id)).pop()!;
-    expect(last).to.include({ toState: 'Deleted', actor: 'operator' });
+    expect(last).to.include({ toState: 'Deleted', actor: 'agent1' });
     const decided = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'agent1' }, actor);
     await transitionRequest(pool, decided.id, 'Requested', actor);
     await transitionRequest(pool, decided.id, 'Approved', { actor: 'agent2' });
-    expect((await call('DELETE', `/api/requests/${decided.id}`)).status).to.equal(409);
+    expect((await call('DELETE', `/api/requests/${decided.id}`, 'agent1')).status).to.equal(409);
   });
 
   it('when the body has unknown fields or a bad id, then 400 and nothing starts', async () => {

@@ -9,12 +9,14 @@ import type { Pool } from 'pg';
 import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { toCaProfile } from '../../../src/ca/store-profile';
-import { demoUser } from '../../../src/engine/identity';
-import { pollUntil, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
+import { waitForProcessInstanceState } from '../../../src/engine/user-tasks';
 import { addCardRelation, getCard, setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
 import { createCertificate, getCertificate, transitionCertificate } from '../../../src/store/certificates';
 import { updateOptions } from '../../../src/store/options';
+import { deleteRequest, getRequest } from '../../../src/store/requests';
+import { createProcessEngine } from '../../../src/engine/processes';
 import { appEngine } from '../../support/app-engine';
+import { taskDriver } from '../../support/task-driver';
 import type { TestEngine } from '../../support/engine';
 import { testSmtp } from '../../support/smtp';
 import { openssl, testCa, tmpFile } from '../ca/support';
@@ -32,19 +34,9 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     pool = (await testCa()).db.pool;
   });
 
-  const creds = (u: string) => ({ username: u, password: demoUser(u).password });
   const start = async (processId: string, variables: Record<string, unknown>) =>
     String((await engine.clients.rest.createProcessInstance({ processDefinitionId: processId, variables: { requester: 'operator', requesterEmail: 'operator@example.test', ...variables } })).processInstanceKey);
-  /** Tasks this suite completed: the engine's search may show them as open for a moment. */
-  const completedTasks = new Set<string>();
-  async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
-    const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId, except: completedTasks });
-    const claimed = await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user);
-    expect(claimed.ok, `${user} could not claim ${elementId}: ${claimed.status} ${claimed.detail}`).to.equal(true);
-    const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
-    expect(done.ok, String(done.detail)).to.equal(true);
-    completedTasks.add(task.userTaskKey);
-  }
+  const { complete, child } = taskDriver(() => engine);
   const crl = async () => (await openssl(['crl', '-in', tmpFile('crl.pem', (await ca.currentCrl()).pem), '-noout', '-text'])).out.toUpperCase().replace(/[^0-9A-Z\n ]/g, '');
 
   async function aCardWithCertificate(type = 'smart-card', revocationApprovalRequired = false) {
@@ -78,13 +70,15 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
       const pik = await start('CardsProcDeactivate', { cardId: card.id });
       await complete(pik, 'Task_ConfirmDeactivate', 'operator', { nextAction: 'next' });
       expect((await getCard(pool, card.id)).state).to.equal('active');
-      const approvalKey = await pollUntil('the approval sub-process', async () => {
-        const found = (await engine.api.searchProcessInstances({ parentProcessInstanceKey: pik })).filter((p) => p.processDefinitionId === 'AssetsProcApproval');
-        return found[0]?.processInstanceKey;
-      });
+      const approvalKey = await child(pik, 'AssetsProcApproval');
       await complete(approvalKey, 'Task_ApproveRequest', 'agent2', { decision: 'approve' });
       await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
       expect((await getCard(pool, card.id)).state).to.equal('inactive');
+      // Issue 18.1/18.3/18.5/18.6: typed deactivation, owned by the use case's instance, decided in
+      // one approval process, and Completed with the deactivation.
+      const { rows } = await pool.query<{ id: number }>('SELECT id FROM requests WHERE card_id = $1', [card.id]);
+      expect(rows).to.have.length(1);
+      expect(await getRequest(pool, rows[0]!.id)).to.include({ type: 'deactivation', state: 'Completed', processInstanceKey: pik, approvalProcessInstanceKey: approvalKey });
     } finally {
       await updateOptions(pool, 'CardsProcDeactivate', { approvalStep: false }, 'demo');
     }
@@ -140,14 +134,28 @@ describe('processes: deactivate card, reactivate virtual smart card, lock certif
     const { cert } = await aCardWithCertificate('smart-card', true);
     const pik = await start('AssetsProcLockCertificate', { certificateId: cert.id });
     await complete(pik, 'Task_ChooseLock', 'operator', { nextAction: 'next', lockReason: 'Certificate hold' });
-    const approvalKey = await pollUntil('the approval sub-process', async () => {
-      const found = (await engine.api.searchProcessInstances({ parentProcessInstanceKey: pik })).filter((p) => p.processDefinitionId === 'AssetsProcApproval');
-      return found[0]?.processInstanceKey;
-    });
+    const approvalKey = await child(pik, 'AssetsProcApproval');
     expect((await getCertificate(pool, cert.id)).state, 'held before the approval').to.equal('Valid');
     await complete(approvalKey, 'Task_ApproveRequest', 'agent2', { decision: 'approve' });
     await waitForProcessInstanceState(engine.api, pik, 'COMPLETED', { timeoutMs: 60_000 });
     expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
     expect(await crl()).to.contain(cert.serial!.toUpperCase());
+    const { rows } = await pool.query<{ id: number }>('SELECT id FROM requests WHERE certificate_id = $1', [cert.id]);
+    expect(await getRequest(pool, rows[0]!.id)).to.include({ type: 'lock', state: 'Completed', processInstanceKey: pik });
+  });
+
+  it('when a lock request waiting for approval is deleted, then the lock process itself is cancelled and the certificate stays Valid (issue 18.3)', async () => {
+    const { cert } = await aCardWithCertificate('smart-card', true);
+    const pik = await start('AssetsProcLockCertificate', { certificateId: cert.id });
+    await complete(pik, 'Task_ChooseLock', 'operator', { nextAction: 'next', lockReason: 'Certificate hold' });
+    await child(pik, 'AssetsProcApproval');
+    const { rows } = await pool.query<{ id: number }>('SELECT id FROM requests WHERE certificate_id = $1', [cert.id]);
+    const request = await getRequest(pool, rows[0]!.id);
+    expect(request.processInstanceKey).to.equal(pik);
+    // What DELETE /api/requests/<id> does: cancel the owner, then delete.
+    await createProcessEngine(engine.clients.rest).cancel(request.processInstanceKey!);
+    await deleteRequest(pool, request.id, { actor: 'operator', reason: 'deleted by an operator' });
+    await waitForProcessInstanceState(engine.api, pik, 'CANCELED', { timeoutMs: 60_000 });
+    expect((await getCertificate(pool, cert.id)).state).to.equal('Valid');
   });
 });

@@ -7,12 +7,12 @@ import { expect } from 'chai';
 import type { Pool } from 'pg';
 import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import { buildCsr } from '../../../src/ca/csr-builder';
-import { demoUser } from '../../../src/engine/identity';
 import { instanceTreeVariables, pollUntil, processInstanceVariables, waitForVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
 import { createAsset } from '../../../src/store/assets';
 import { getCertificate } from '../../../src/store/certificates';
 import { testApi } from '../../support/api';
 import { appEngine } from '../../support/app-engine';
+import { taskDriver } from '../../support/task-driver';
 import type { TestEngine } from '../../support/engine';
 import { openssl, testCa, tmpFile, verifyWithChain } from '../ca/support';
 import { aProfile, actor } from '../store/fixtures';
@@ -32,24 +32,7 @@ describe('processes: enroll profile (engine)', function () {
     pool = t.db.pool;
   });
 
-  const creds = (u: string) => ({ username: u, password: demoUser(u).password });
-  /** Tasks this suite completed: the engine's search may show them as open for a moment. */
-  const completedTasks = new Set<string>();
-  async function complete(processInstanceKey: string, elementId: string, user: string, variables: Record<string, unknown>) {
-    const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId, except: completedTasks });
-    const claimed = await engine.api.assignUserTaskAs(creds(user), task.userTaskKey, user);
-    expect(claimed.ok, `${user} could not claim ${elementId}: ${claimed.status} ${claimed.detail}`).to.equal(true);
-    const done = await engine.api.completeUserTaskAs(creds(user), task.userTaskKey, variables);
-    expect(done.ok, String(done.detail)).to.equal(true);
-    completedTasks.add(task.userTaskKey);
-  }
-  /** The sub-process instance of a protocol, once it runs. */
-  async function child(parent: string, processId: string): Promise<string> {
-    return pollUntil(`${processId} under ${parent}`, async () => {
-      const r = (await engine.api.searchProcessInstances({ parentProcessInstanceKey: parent })).filter((p) => p.processDefinitionId === processId);
-      return r[0]?.processInstanceKey;
-    });
-  }
+  const { complete, child } = taskDriver(() => engine);
   async function enroll(variables: Record<string, unknown>) {
     const r = await engine.clients.rest.createProcessInstance({ processDefinitionId: 'AssetsProcEnrollProfile', variables: { requester: 'operator', requesterEmail: 'operator@example.test', ...variables } });
     const key = String(r.processInstanceKey);

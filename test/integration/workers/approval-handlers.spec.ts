@@ -10,13 +10,13 @@ import { aJob } from '../../support/jobs';
 import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
 import { createMailer } from '../../../src/mail/mailer';
 import { createMailTransport } from '../../../src/mail/transport';
-import { createRequest, getRequest } from '../../../src/store/requests';
+import { createRequest, deleteRequest, getRequest } from '../../../src/store/requests';
 import { createCertificate, getCertificate } from '../../../src/store/certificates';
 import { auditHistory } from '../../../src/store/audit';
 import { updateOptions } from '../../../src/store/options';
 import { testDatabase } from '../../support/database';
 import { testSmtp, type TestSmtp } from '../../support/smtp';
-import { anAsset, aProfile, actor } from '../store/fixtures';
+import { aCard, anAsset, aProfile, actor } from '../store/fixtures';
 
 
 describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
@@ -72,14 +72,19 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     expect((await auditHistory(pool, 'request', requestId)).map((a) => a.toState)).to.deep.equal(['Registered', 'Requested']);
 
     const job = aJob('approval.notify-approvers');
-    expect(await completed('approval.notify-approvers', { requestId }, job)).to.deep.equal({ approversNotified: 1 });
+    expect(await completed('approval.notify-approvers', { requestId }, job)).to.deep.equal({ approversNotified: 1, requesterNotified: true });
     await completed('approval.notify-approvers', { requestId }, job); // the engine delivers the job again
-    const mail = await smtp.waitFor((m) => m.subject.includes(`(request ${requestId})`));
+    const mail = await smtp.waitFor((m) => m.subject.startsWith('Approval requested') && m.subject.includes(`(request ${requestId})`));
     expect(mail.to).to.deep.equal(['approvers@example.test']);
     expect(mail.subject).to.equal(`Approval requested: enrollment of asset ${asset.name} (request ${requestId})`);
     expect(mail.text).to.contain('agent1 requests').and.contain(`${asset.name}.corp.example.com`).and.contain('http://localhost:8080/tasklist');
+    // Spec 001: the requester learns that the request was sent for approval (issue 18.7).
+    const sent = await smtp.waitFor((m) => m.subject.startsWith('Sent for approval') && m.subject.includes(`(request ${requestId})`));
+    expect(sent.to).to.deep.equal(['agent1@example.test']);
+    expect(sent.subject).to.equal(`Sent for approval: enrollment of asset ${asset.name} (request ${requestId})`);
+    expect(sent.text).to.contain('sent for approval').and.contain('workplace-certificate-agent');
     await new Promise((r) => setTimeout(r, 300));
-    expect(smtp.inbox.filter((m) => m.subject.includes(`(request ${requestId})`))).to.have.length(1);
+    expect(smtp.inbox.filter((m) => m.subject.includes(`(request ${requestId})`))).to.have.length(2);
   });
 
   it('when an enrollment already has its request, then approval sends that request (no second one)', async () => {
@@ -147,6 +152,51 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     const { requestId } = await anEnrollmentRequest();
     await completed('approval.decide', { requestId, decision: 'approve', decidedBy: 'agent2' });
     expect(await run('approval.load-request', { requestId })).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
+  });
+
+  it('when a second approval process loads a request that already has its decision task, then STATE_CONFLICT: one request, one task (issue 18.1)', async () => {
+    const { requestId } = await anEnrollmentRequest();
+    const own = aJob('approval.load-request', { processInstanceKey: '2251799813555001' });
+    await completed('approval.load-request', { requestId }, own);
+    expect((await getRequest(pool, requestId)).approvalProcessInstanceKey).to.equal('2251799813555001');
+    await completed('approval.load-request', { requestId }, aJob('approval.load-request', { processInstanceKey: '2251799813555001' })); // its own, again
+    const second = await run('approval.load-request', { requestId }, aJob('approval.load-request', { processInstanceKey: '2251799813555002' }));
+    expect(second).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
+    expect((second as { errorMessage: string }).errorMessage).to.contain('2251799813555001');
+    expect((await getRequest(pool, requestId)).approvalProcessInstanceKey).to.equal('2251799813555001');
+  });
+
+  it('when a lock or deactivation creates its request, then the request belongs to the use case\'s own instance, not the finished sub-process (issue 18.3)', async () => {
+    const out = await completed(
+      'approval.create-request',
+      { useCase: 'CardsProcDeactivate', requestType: 'deactivation', requester: 'operator', ownerProcessInstanceKey: '2251799813666001' },
+      aJob('approval.create-request', { processInstanceKey: '2251799813666002' }),
+    );
+    expect((await getRequest(pool, out.requestId as number)).processInstanceKey).to.equal('2251799813666001');
+  });
+
+  it('when a deactivation is sent for approval, then the approvers read "deactivation of card", not "lock" (issue 18.6)', async () => {
+    const card = await aCard(pool);
+    await updateOptions(pool, 'CardsProcDeactivate', { approverEmails: ['card-approvers@example.test'] }, 'demo');
+    try {
+      const out = await completed('approval.create-request', { useCase: 'CardsProcDeactivate', requestType: 'deactivation', requester: 'operator', cardId: card.id });
+      const requestId = out.requestId as number;
+      expect((await getRequest(pool, requestId)).type).to.equal('deactivation');
+      await completed('approval.notify-approvers', { requestId });
+      const mail = await smtp.waitFor((m) => m.subject.includes(`(request ${requestId})`));
+      expect(mail.subject).to.equal(`Approval requested: deactivation of card ${card.serialNumber} (request ${requestId})`);
+      expect(mail.text).not.to.contain('lock');
+    } finally {
+      await updateOptions(pool, 'CardsProcDeactivate', { approverEmails: [] }, 'demo');
+    }
+  });
+
+  it('when an enrollment request is deleted, then its certificate object is Rejected, with the deletion in both histories (issue 18.3)', async () => {
+    const { requestId, cert } = await anEnrollmentRequest();
+    await deleteRequest(pool, requestId, { actor: 'agent1', reason: 'deleted by an operator' });
+    expect((await getCertificate(pool, cert.id)).state).to.equal('Rejected');
+    expect((await auditHistory(pool, 'certificate', cert.id)).at(-1)).to.include({ toState: 'Rejected', actor: 'agent1', reason: `request ${requestId} deleted` });
+    expect((await auditHistory(pool, 'request', requestId)).at(-1)).to.include({ toState: 'Deleted' });
   });
 
   it('when the use case options list approver addresses, then they are emailed too (no code, no redeploy)', async () => {

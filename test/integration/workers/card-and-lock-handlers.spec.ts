@@ -14,12 +14,16 @@ import { toCaProfile } from '../../../src/ca/store-profile';
 import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import type { CaConnector } from '../../../src/ca/connector';
 import { auditHistory } from '../../../src/store/audit';
-import { addCardRelation, cardRelations, getCard, setCardTypeCommandEnabled } from '../../../src/store/cards';
+import { addCardRelation, cardRelations, getCard, setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
 import { createCertificate, getCertificate } from '../../../src/store/certificates';
+import { createRequest, getRequest, transitionRequest } from '../../../src/store/requests';
 import { updateOptions } from '../../../src/store/options';
 import { testCa, openssl, tmpFile } from '../ca/support';
 import { aCard, aProfile, actor } from '../store/fixtures';
 
+
+/** Who completed a form, as the engine would answer (a fake of deps; the engine suites use the real one): the requester. */
+const completedTasks = { lastCompleted: async () => ({ userTaskKey: '1', completedBy: 'operator' }) };
 
 describe('card commands and lock certificate on PostgreSQL and the built-in CA', () => {
   let pool: Pool;
@@ -38,7 +42,7 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
     const t = await testCa();
     pool = t.db.pool;
     ca = t.ca;
-    handlers = new Map(([...createCardHandlers({ pool, ca }), ...createCaHandlers({ pool, ca })]).map((h) => [h.type, h]));
+    handlers = new Map(([...createCardHandlers({ pool, ca, completedTasks }), ...createCaHandlers({ pool, ca, completedTasks })]).map((h) => [h.type, h]));
   });
 
   /** A certificate really issued by the CA, recorded Valid in the store. */
@@ -95,7 +99,9 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
       expect(o).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
       expect((o as { errorMessage: string }).errorMessage).to.match(/is 'inactive': only an active card can be deactivated/);
       expect(await run('cards.deactivate', { cardId: card.id, operator: 'operator' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
-      expect((await auditHistory(pool, 'card', card.id)).length).to.equal(audit);
+      // No state changes; the check's refusal is on the history, with the state as it was (issue 18.8).
+      const after = (await auditHistory(pool, 'card', card.id)).slice(audit);
+      expect(after.map((a) => [a.fromState, a.toState, a.reason?.split(':')[0]])).to.deep.equal([['inactive', 'inactive', 'Deactivate card refused']]);
     });
 
     it('when a certificate is already on hold at the CA but Valid in the store (an earlier attempt half done), then deactivation completes and CA and store agree (issue 17.6)', async () => {
@@ -120,7 +126,7 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
           return ca.hold(r);
         },
       });
-      const h = new Map(createCardHandlers({ pool, ca: outside }).map((x) => [x.type, x]));
+      const h = new Map(createCardHandlers({ pool, ca: outside, completedTasks }).map((x) => [x.type, x]));
       const first = await runHandler(h.get('cards.deactivate')!, { cardId: card.id, operator: 'operator' }, aJob('cards.deactivate'));
       expect(first).to.deep.include({ kind: 'fail' });
       expect((await getCard(pool, card.id)).state, 'rolled back in the store').to.equal('active');
@@ -217,6 +223,37 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
       for (const c of certs) expect((await ca.status(c.serial!)).status).to.equal('valid');
     });
 
+    it('when a held certificate of the card was revoked at the CA meanwhile, then STATE_CONFLICT telling the operator what to do, and nothing changes at the CA or in the store (issue 18.11)', async () => {
+      const { card, certs } = await aCardWithCertificates('virtual-smart-card');
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      await ca.revoke({ idempotencyKey: `elsewhere-${certs[1]!.serial}`, serialNumber: certs[1]!.serial!, reason: 'keyCompromise' });
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+      try {
+        const o = await run('cards.reactivate', { cardId: card.id, operator: 'operator' });
+        expect(o).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
+        expect((o as { errorMessage: string }).errorMessage).to.contain('record the revocation with Lock certificate first');
+      } finally {
+        await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+      }
+      expect((await getCard(pool, card.id)).state).to.equal('inactive');
+      expect((await ca.status(certs[0]!.serial!)).status, 'not released before the refusal').to.equal('hold');
+    });
+
+    it('when an admin disables the use case, then the process refuses it too, even with the command enabled (issue 18.13)', async () => {
+      const { card } = await aCardWithCertificates('virtual-smart-card');
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator' });
+      await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', true, 'demo');
+      await updateOptions(pool, 'VirtualSmartCardProcReactivate', { enabled: false }, 'demo');
+      try {
+        const o = await run('cards.check-reactivate', { cardId: card.id, operator: 'operator' });
+        expect(o).to.deep.include({ kind: 'error', errorCode: 'USE_CASE_DISABLED' });
+        expect((o as { errorMessage: string }).errorMessage).to.contain('disabled by an admin');
+      } finally {
+        await updateOptions(pool, 'VirtualSmartCardProcReactivate', { enabled: true }, 'demo');
+        await setCardTypeCommandEnabled(pool, 'virtual-smart-card', 'VirtualSmartCardProcReactivate', false, 'demo');
+      }
+    });
+
     it('when the card is a smart card, then reactivation is refused', async () => {
       const { card } = await aCardWithCertificates('smart-card');
       expect(await run('cards.check-reactivate', { cardId: card.id, operator: 'operator' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
@@ -268,15 +305,74 @@ describe('card commands and lock certificate on PostgreSQL and the built-in CA',
     it('when a revoked certificate is to be locked, then STATE_CONFLICT and nothing changes', async () => {
       const cert = await aCertificate();
       await ok('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Superseded', operator: 'agent1' });
-      expect(await run('ca.check-lock', { certificateId: cert.id })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      expect(await run('ca.check-lock', { certificateId: cert.id, requester: 'operator' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
       expect(await run('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Certificate hold', operator: 'agent1' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
       expect((await ca.status(cert.serial!)).reason).to.equal('superseded');
     });
 
     it('when the profile requires approval for lock/revocation, then the check says approval comes first', async () => {
       const cert = await aCertificate({ revocationApprovalRequired: true });
-      expect(await ok('ca.check-lock', { certificateId: cert.id })).to.include({ approvalRequired: true, certificateState: 'Valid' });
-      expect(await ok('ca.check-lock', { certificateId: (await aCertificate()).id })).to.include({ approvalRequired: false });
+      expect(await ok('ca.check-lock', { certificateId: cert.id, requester: 'operator' })).to.include({ approvalRequired: true, certificateState: 'Valid' });
+      expect(await ok('ca.check-lock', { certificateId: (await aCertificate()).id, requester: 'operator' })).to.include({ approvalRequired: false });
+    });
+
+    it('when an approved lock is carried out, then its request is Completed; when the certificate changed meanwhile, the request is Failed with the refusal (issue 18.5)', async () => {
+      const cert = await aCertificate({ revocationApprovalRequired: true });
+      const approved = async () => {
+        const r = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'operator', certificateId: cert.id }, actor);
+        await transitionRequest(pool, r.id, 'Requested', actor);
+        return (await transitionRequest(pool, r.id, 'Approved', { actor: 'agent1' })).id;
+      };
+      const first = await approved();
+      const job = aJob('ca.lock-certificate');
+      await ok('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Certificate hold', operator: 'operator', requestId: first }, job);
+      await ok('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Certificate hold', operator: 'operator', requestId: first }, job); // delivered again
+      expect((await getRequest(pool, first)).state).to.equal('Completed');
+      expect((await auditHistory(pool, 'request', first)).map((a) => a.toState)).to.deep.equal(['Registered', 'Requested', 'Approved', 'Completed']);
+
+      await ok('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Superseded', operator: 'agent1' });
+      const second = await approved();
+      expect(await run('ca.lock-certificate', { certificateId: cert.id, lockReason: 'Certificate hold', operator: 'operator', requestId: second })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      const failed = await getRequest(pool, second);
+      expect(failed.state).to.equal('Failed');
+      expect(failed.failureReason).to.contain("is 'Superseded'");
+    });
+
+    it('when an approved deactivation is carried out, then its request is Completed (issue 18.5)', async () => {
+      const { card } = await aCardWithCertificates();
+      const r = await createRequest(pool, { type: 'deactivation', useCase: 'CardsProcDeactivate', requester: 'operator', cardId: card.id }, actor);
+      await transitionRequest(pool, r.id, 'Requested', actor);
+      await transitionRequest(pool, r.id, 'Approved', { actor: 'agent1' });
+      await ok('cards.deactivate', { cardId: card.id, operator: 'operator', requestId: r.id });
+      expect((await getRequest(pool, r.id)).state).to.equal('Completed');
+    });
+
+    it('when a lock or deactivation starts, then its check names the instance that owns a request made on the way (issue 18.3)', async () => {
+      const cert = await aCertificate();
+      expect(await ok('ca.check-lock', { certificateId: cert.id, requester: 'operator' }, aJob('ca.check-lock', { processInstanceKey: '2251799813777001' }))).to.include({ ownerProcessInstanceKey: '2251799813777001' });
+      const { card } = await aCardWithCertificates();
+      expect(await ok('cards.check-deactivate', { cardId: card.id, operator: 'operator' }, aJob('cards.check-deactivate', { processInstanceKey: '2251799813777002' }))).to.include({ ownerProcessInstanceKey: '2251799813777002' });
+    });
+
+    it('when a use case is refused at its first step, then the refusal and its reason are on the object\'s history, once, and the state stays (issue 18.8)', async () => {
+      const { card } = await aCardWithCertificates();
+      await transitionCard(pool, card.id, 'inactive', actor);
+      const job = aJob('cards.check-deactivate');
+      expect(await run('cards.check-deactivate', { cardId: card.id, operator: 'operator' }, job)).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      expect(await run('cards.check-deactivate', { cardId: card.id, operator: 'operator' }, job)).to.deep.include({ errorCode: 'STATE_CONFLICT' }); // delivered again
+      const refusals = (await auditHistory(pool, 'card', card.id)).filter((a) => a.reason?.startsWith('Deactivate card refused'));
+      expect(refusals).to.have.length(1);
+      expect(refusals[0]).to.include({ fromState: 'inactive', toState: 'inactive', actor: 'operator', processInstanceKey: job.processInstanceKey });
+      expect(refusals[0]!.reason).to.contain('only an active card can be deactivated');
+
+      const cert = await aCertificate();
+      await updateOptions(pool, 'AssetsProcLockCertificate', { enabled: false }, 'demo');
+      try {
+        expect(await run('ca.check-lock', { certificateId: cert.id, requester: 'operator' })).to.deep.include({ errorCode: 'USE_CASE_DISABLED' });
+      } finally {
+        await updateOptions(pool, 'AssetsProcLockCertificate', { enabled: true }, 'demo');
+      }
+      expect((await auditHistory(pool, 'certificate', cert.id)).at(-1)).to.include({ fromState: 'Valid', toState: 'Valid', reason: 'Lock certificate refused: Lock certificate is disabled by an admin' });
     });
 
     it('when an unknown reason is chosen, then the job fails at once naming the field', async () => {

@@ -4,6 +4,8 @@
  * process variable) holds a secret.
  */
 import crypto from 'node:crypto';
+import { REGISTRATION_AUTHORITY_GROUP } from '../../../src/domain/authorization';
+import { addGroupMember } from '../../../src/store/groups';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createEnrollHandlers } from '../../../workers/enroll';
@@ -14,6 +16,7 @@ import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import type { MasterKey } from '../../../src/ca/master-key';
 import { createAsset, transitionAsset } from '../../../src/store/assets';
 import { getCertificate } from '../../../src/store/certificates';
+import { registrationOf } from '../../../src/store/registrations';
 import { getRequest } from '../../../src/store/requests';
 import { redeemSecretLink } from '../../../src/store/secret-links';
 import { auditHistory } from '../../../src/store/audit';
@@ -51,6 +54,8 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
     ({ ca, masterKey: sealer } = t);
     pool = t.db.pool;
     handlers = new Map(createEnrollHandlers({ pool, ca, sealer, publicUrl: 'https://pki.example.test', secretLinkTtlMinutes: 10 }).map((h) => [h.type, h]));
+    // agent1 enrolls here on profiles without an asset: that is a registration authority's (issue 17.11).
+    await addGroupMember(pool, REGISTRATION_AUTHORITY_GROUP, 'agent1', 'test-suite');
   });
 
   after(() => {
@@ -204,7 +209,10 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
       expect((await getRequest(pool, prep.requestId)).state).to.equal('Completed');
       const { hmacKey, keyId } = (await redeemSecretLink(pool, sealer, out.secretLinkId, agent1)).payload as { hmacKey: string; keyId: string };
       secretsSeen.push(hmacKey);
-      expect((await ca.lookupAcmeBinding(keyId))).to.not.equal(undefined);
+      const binding = await ca.lookupAcmeBinding(keyId);
+      expect(binding).to.not.equal(undefined);
+      // Deregistering the object finds this registration (issue 12.3).
+      expect(await registrationOf(pool, prep.certificateId)).to.deep.equal({ certificateId: prep.certificateId, protocol: 'ACME', registrationId: binding!.registrationId });
     });
 
     it('when an asset is registered for SCEP, then Registered, and the challenge comes only through the link', async () => {

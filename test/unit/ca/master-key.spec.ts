@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { MasterKey, parseMasterKey, resolveMasterKey } from '../../../src/ca/master-key';
+import { loadConfig } from '../../../src/config';
 
 describe('CA master key', () => {
   const bytes = crypto.randomBytes(32);
@@ -40,6 +41,25 @@ describe('CA master key', () => {
       expect(second.key.open(sealed, 'c').toString()).to.equal('x');
       fs.chmodSync(first.file!, 0o644);
       expect(() => resolveMasterKey({ dataDir: dir })).to.throw(/chmod 600/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when NODE_ENV=production and no CA_MASTER_KEY is set, then the CA refuses to start and writes no key beside the database, saying what to set (issue 17.19)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wpki-mk-'));
+    try {
+      const resolve = (env: NodeJS.ProcessEnv) => {
+        const config = loadConfig({ DATA_DIR: dir, ...env });
+        return resolveMasterKey({ configured: config.ca.masterKey, dataDir: config.dataDir, fileAllowed: config.ca.masterKeyFileAllowed });
+      };
+      expect(() => resolve({ NODE_ENV: 'production' })).to.throw(/CA_MASTER_KEY is not set.*NODE_ENV=production.*openssl rand -hex 32/s);
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+      // A key generated during development is not picked up either.
+      fs.writeFileSync(path.join(dir, 'ca-master.key'), `${bytes.toString('hex')}\n`, { mode: 0o600 });
+      expect(() => resolve({ NODE_ENV: 'production' })).to.throw(/CA_MASTER_KEY is not set/);
+      expect(resolve({ NODE_ENV: 'production', CA_MASTER_KEY: bytes.toString('hex') }).origin).to.equal('configuration');
+      expect(resolve({}).origin, 'development keeps its embedded default').to.equal('file');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -6,10 +6,11 @@ import { registerWorkers } from '../../../workers/register';
 import { defineHandler } from '../../../workers/runtime';
 
 /** Records the options each worker is created with (a unit-test stand-in for the gRPC client). */
-function recordingClient(): { client: Zeebe.ZeebeGrpcClient; created: Array<{ taskType: string; maxJobsToActivate?: number }> } {
-  const created: Array<{ taskType: string; maxJobsToActivate?: number }> = [];
+type CreatedWorker = { taskType: string; maxJobsToActivate?: number; taskHandler: (job: unknown) => Promise<unknown> };
+function recordingClient(): { client: Zeebe.ZeebeGrpcClient; created: CreatedWorker[] } {
+  const created: CreatedWorker[] = [];
   const client = {
-    createWorker(options: { taskType: string; maxJobsToActivate?: number }) {
+    createWorker(options: CreatedWorker) {
       created.push(options);
       return { close: async () => undefined };
     },
@@ -31,5 +32,25 @@ describe('worker registration', () => {
     const { client, created } = recordingClient();
     registerWorkers(client, [handler, { ...handler, type: 'test.other' }], async () => undefined, () => undefined, { maxJobsActive: 3 });
     expect(created.map((c) => [c.taskType, c.maxJobsToActivate])).to.deep.equal([['test.noop', 3], ['test.other', 3]]);
+  });
+
+  it('when a job is done, then onJobDone hears its type, outcome and the time from its arrival to the engine\'s acknowledgement', async () => {
+    const { client, created } = recordingClient();
+    const heard: Array<[string, string, number]> = [];
+    registerWorkers(client, [handler], async () => undefined, () => undefined, { onJobDone: (type, outcome, ms) => heard.push([type, outcome, ms]) });
+    let acknowledged = false;
+    const job = {
+      key: '1', type: 'test.noop', processInstanceKey: '2', elementInstanceKey: '3', bpmnProcessId: 'p', retries: 3, customHeaders: {}, variables: {},
+      complete: async () => {
+        await new Promise((r) => setTimeout(r, 30));
+        acknowledged = true;
+        return 'JOB_ACTION_ACKNOWLEDGEMENT';
+      },
+    };
+    expect(await created[0]!.taskHandler(job)).to.equal('JOB_ACTION_ACKNOWLEDGEMENT');
+    expect(acknowledged).to.equal(true);
+    expect(heard).to.have.length(1);
+    expect(heard[0]!.slice(0, 2)).to.deep.equal(['test.noop', 'complete']);
+    expect(heard[0]![2]).to.be.at.least(25);
   });
 });

@@ -1,0 +1,93 @@
+/**
+ * Where a started use case went, asked again every few seconds until it needs someone, ends or
+ * stops on an incident: the user tasks waiting (with a direct Tasklist link for the caller's own),
+ * or who else it waits for.
+ */
+import { useEffect, useState } from 'react';
+import { Button, InlineLoading, InlineNotification, Stack, Tile } from '@carbon/react';
+import { api } from '../api';
+
+export interface ProcessProgress {
+  processInstanceKey: string;
+  processDefinitionId: string | null;
+  state: 'STARTING' | 'ACTIVE' | 'COMPLETED' | 'TERMINATED' | 'CANCELED';
+  incidents: string[];
+  tasks: Array<{ userTaskKey: string; name: string; assignee: string | null; candidateGroups: string[]; forYou: boolean; tasklistUrl: string; processDefinitionId: string }>;
+}
+
+const POLL_MS = 1500;
+const GIVE_UP_MS = 120_000;
+
+export function Progress({ processInstanceKey, label, onSettled }: { processInstanceKey: string; label: string; onSettled(): void }) {
+  const [progress, setProgress] = useState<ProcessProgress | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [gaveUp, setGaveUp] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout>;
+    const until = Date.now() + GIVE_UP_MS;
+    let last = '';
+    const ask = async () => {
+      try {
+        const p = await api<ProcessProgress>('GET', `/api/processes/${processInstanceKey}`);
+        if (!live) return;
+        setProgress(p);
+        setError(null);
+        const settled = p.state === 'COMPLETED' || p.state === 'TERMINATED' || p.state === 'CANCELED' || p.incidents.length > 0 || p.tasks.length > 0;
+        // The object's page is refreshed when the process moved on (a task came or went, it ended), not on every ask.
+        const now = `${p.state}|${p.tasks.map((t) => t.userTaskKey).join(',')}|${p.incidents.length}`;
+        if (settled && now !== last) onSettled();
+        last = now;
+        // A task or an incident needs a person: keep asking, more slowly, so the page follows them.
+        if (p.state === 'COMPLETED' || p.state === 'TERMINATED' || p.state === 'CANCELED') return;
+      } catch (err) {
+        if (!live) return;
+        setError((err as Error).message);
+      }
+      if (Date.now() > until) return setGaveUp(true);
+      timer = setTimeout(() => void ask(), POLL_MS);
+    };
+    void ask();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [processInstanceKey, onSettled]);
+
+  const waiting = progress?.tasks ?? [];
+  const mine = waiting.filter((t) => t.forYou);
+  const others = waiting.filter((t) => !t.forYou);
+  return (
+    <Tile className="console-progress" aria-live="polite">
+      <Stack gap={4}>
+        <h3 className="console-subtitle">
+          {label}: process {processInstanceKey}
+        </h3>
+        {!progress && !error && <InlineLoading description="Started; waiting for the engine to show it…" />}
+        {progress?.state === 'STARTING' && <InlineLoading description="Started; the engine has not shown it yet…" />}
+        {progress?.state === 'ACTIVE' && waiting.length === 0 && progress.incidents.length === 0 && <InlineLoading description="Running…" />}
+        {progress?.state === 'COMPLETED' && <InlineLoading status="finished" description="Done: the process has completed." />}
+        {(progress?.state === 'CANCELED' || progress?.state === 'TERMINATED') && <InlineLoading status="error" description="The process was cancelled." />}
+        {mine.map((t) => (
+          <div key={t.userTaskKey} className="console-next-step">
+            <InlineNotification kind="info" lowContrast hideCloseButton title={`Next step for you: ${t.name}`} subtitle="It waits for you in Camunda Tasklist." />
+            <Button href={t.tasklistUrl} target="_blank" rel="noopener" kind="primary" size="md">
+              Open “{t.name}” in Tasklist
+            </Button>
+          </div>
+        ))}
+        {others.map((t) => (
+          <p key={t.userTaskKey} className="console-waiting">
+            Waiting for “{t.name}”{t.assignee ? ` by ${t.assignee}` : t.candidateGroups.length ? ` by a member of ${t.candidateGroups.join(', ')}` : ''}.
+          </p>
+        ))}
+        {progress?.incidents.map((m, i) => (
+          <InlineNotification key={i} kind="error" lowContrast hideCloseButton title="The process stopped on an incident" subtitle={`${m} — an administrator resolves it in Camunda Operate.`} />
+        ))}
+        {error && <InlineNotification kind="warning" lowContrast hideCloseButton title="Cannot follow the process right now" subtitle={error} />}
+        {gaveUp && waiting.length === 0 && <p>It is still running; look for it again later on this page or in Tasklist.</p>}
+      </Stack>
+    </Tile>
+  );
+}
