@@ -41,7 +41,8 @@ export async function registerAcme(ctx: CaContext, request: AcmeRegistrationRequ
     throw new CaError(CaErrorCode.SUBJECT_MISSING, 'An ACME registration needs at least one DNS name the asset may obtain certificates for.');
   }
   const id = crypto.randomUUID();
-  const keyId = crypto.randomBytes(16).toString('base64url');
+  // Hex, not base64url: a key id beginning with '-' is taken for an option by lego and certbot.
+  const keyId = crypto.randomBytes(16).toString('hex');
   const hmacKey = crypto.randomBytes(32);
   const { rowCount } = await ctx.db.query(
     `INSERT INTO ca_acme_bindings (id, idempotency_key, request_fingerprint, key_id, hmac_key_encrypted, asset_ref, profile_id, dns_names, state)

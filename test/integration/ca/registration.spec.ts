@@ -15,6 +15,8 @@ describe('built-in CA: ACME and SCEP registration', () => {
     expect(reg).to.include({ state: 'Registered', replayed: false });
     expect(reg.dnsNames).to.deep.equal(['www.example.com']);
     expect(Buffer.from(reg.hmacKey!, 'base64url')).to.have.length(32);
+    // A key id the clients never read as an option (lego's --kid, certbot's --eab-kid).
+    expect(reg.keyId).to.match(/^[0-9a-f]{32}$/);
 
     const binding = await ca.lookupAcmeBinding(reg.keyId);
     expect(binding?.hmacKey.toString('base64url')).to.equal(reg.hmacKey);

@@ -140,7 +140,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
     it('when lego runs with the EAB of a registration, then it obtains a certificate that openssl verifies and the store shows', async () => {
       const reg = await aRegistration();
       const dir = path.join(work, `lego-${reg.host}`);
-      const r = await lego(dir, reg.host, ['--eab', '--kid', reg.kid, '--hmac', reg.hmac]);
+      const r = await lego(dir, reg.host, ['--eab', '--kid', reg.kid, `--hmac=${reg.hmac}`]);
       expect(r.code, r.out).to.equal(0);
       const pem = fs.readFileSync(path.join(dir, 'certificates', `${reg.host}.crt`), 'utf8');
       await expectIssued(pem, reg.host, reg.asset.id);
@@ -149,7 +149,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
     it('when lego revokes its certificate, then the store shows it revoked and openssl finds it on the CRL', async () => {
       const reg = await aRegistration();
       const dir = path.join(work, `lego-revoke-${reg.host}`);
-      const eab = ['--eab', '--kid', reg.kid, '--hmac', reg.hmac];
+      const eab = ['--eab', '--kid', reg.kid, `--hmac=${reg.hmac}`];
       expect((await lego(dir, reg.host, eab)).code).to.equal(0);
       const pem = fs.readFileSync(path.join(dir, 'certificates', `${reg.host}.crt`), 'utf8');
       const certificateId = await expectIssued(pem, reg.host, reg.asset.id);
@@ -171,7 +171,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
 
     it('when lego runs with a wrong HMAC key, then the server refuses the account (unauthorized)', async () => {
       const reg = await aRegistration();
-      const r = await lego(path.join(work, `lego-badmac-${reg.host}`), reg.host, ['--eab', '--kid', reg.kid, '--hmac', crypto.randomBytes(32).toString('base64url')]);
+      const r = await lego(path.join(work, `lego-badmac-${reg.host}`), reg.host, ['--eab', '--kid', reg.kid, `--hmac=${crypto.randomBytes(32).toString('base64url')}`]);
       expect(r.code).to.not.equal(0);
       expect(r.out).to.contain('urn:ietf:params:acme:error:unauthorized');
       expect((await t.db.pool.query('SELECT 1 FROM acme_accounts WHERE binding_id = $1', [reg.registrationId])).rowCount).to.equal(0);
@@ -179,7 +179,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
 
     it("when lego orders a DNS name that is not the registration asset's, then the order is refused (rejectedIdentifier)", async () => {
       const reg = await aRegistration();
-      const r = await lego(path.join(work, `lego-foreign-${reg.host}`), `other-${reg.host}`, ['--eab', '--kid', reg.kid, '--hmac', reg.hmac]);
+      const r = await lego(path.join(work, `lego-foreign-${reg.host}`), `other-${reg.host}`, ['--eab', '--kid', reg.kid, `--hmac=${reg.hmac}`]);
       expect(r.code).to.not.equal(0);
       expect(r.out).to.contain('urn:ietf:params:acme:error:rejectedIdentifier');
     });
@@ -187,7 +187,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
     it('when the registration is deregistered, then its account and its EAB are refused', async () => {
       const reg = await aRegistration();
       const dir = path.join(work, `lego-dereg-${reg.host}`);
-      const eab = ['--eab', '--kid', reg.kid, '--hmac', reg.hmac];
+      const eab = ['--eab', '--kid', reg.kid, `--hmac=${reg.hmac}`];
       expect((await lego(dir, reg.host, eab)).code).to.equal(0);
       const res = await deregister(reg.certificateId, 'owner');
       expect(res.status, await res.clone().text()).to.equal(200);
@@ -247,7 +247,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
     it('when certbot runs with the EAB of a registration, then it obtains a certificate that openssl verifies and the store shows', async () => {
       const reg = await aRegistration();
       const dir = path.join(work, `certbot-${reg.host}`);
-      const r = await certbot(dir, reg.host, ['--eab-kid', reg.kid, '--eab-hmac-key', reg.hmac]);
+      const r = await certbot(dir, reg.host, ['--eab-kid', reg.kid, `--eab-hmac-key=${reg.hmac}`]);
       expect(r.code, r.out).to.equal(0);
       const pem = fs.readFileSync(path.join(dir, 'config', 'live', reg.host, 'cert.pem'), 'utf8');
       await expectIssued(pem, reg.host, reg.asset.id);
@@ -263,7 +263,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
 
     it('when certbot runs with a wrong HMAC key, then the server refuses the account', async () => {
       const reg = await aRegistration();
-      const r = await certbot(path.join(work, `certbot-badmac-${reg.host}`), reg.host, ['--eab-kid', reg.kid, '--eab-hmac-key', crypto.randomBytes(32).toString('base64url')]);
+      const r = await certbot(path.join(work, `certbot-badmac-${reg.host}`), reg.host, ['--eab-kid', reg.kid, `--eab-hmac-key=${crypto.randomBytes(32).toString('base64url')}`]);
       expect(r.code).to.not.equal(0);
       expect(r.out).to.match(/HMAC key/);
       expect((await t.db.pool.query('SELECT 1 FROM acme_accounts WHERE binding_id = $1', [reg.registrationId])).rowCount).to.equal(0);
@@ -271,7 +271,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
 
     it("when certbot asks for a DNS name that is not the registration asset's, then the order is refused", async () => {
       const reg = await aRegistration();
-      const r = await certbot(path.join(work, `certbot-foreign-${reg.host}`), `other-${reg.host}`, ['--eab-kid', reg.kid, '--eab-hmac-key', reg.hmac]);
+      const r = await certbot(path.join(work, `certbot-foreign-${reg.host}`), `other-${reg.host}`, ['--eab-kid', reg.kid, `--eab-hmac-key=${reg.hmac}`]);
       expect(r.code).to.not.equal(0);
       // Debian's certbot 2.1 then fails on its own error report (josepy's immutable error on Python 3.11,
       // "AttributeError: can't set attribute"); its log has the server's problem document.
@@ -282,7 +282,7 @@ describe('ACME with lego and certbot (issue 12)', function () {
     it('when the registration is deregistered, then certbot is refused', async () => {
       const reg = await aRegistration();
       expect((await deregister(reg.certificateId, 'owner')).status).to.equal(200);
-      const r = await certbot(path.join(work, `certbot-dereg-${reg.host}`), reg.host, ['--eab-kid', reg.kid, '--eab-hmac-key', reg.hmac]);
+      const r = await certbot(path.join(work, `certbot-dereg-${reg.host}`), reg.host, ['--eab-kid', reg.kid, `--eab-hmac-key=${reg.hmac}`]);
       expect(r.code).to.not.equal(0);
       expect(r.out).to.match(/deregistered/);
     });
