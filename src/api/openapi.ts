@@ -331,6 +331,8 @@ function operationObject(op: Operation): Record<string, unknown> {
   const answers: Record<number, Answer> = { ...op.answers };
   if (op.access !== 'public') answers[401] ??= { description: 'Not signed in: basic auth as the same user as in Camunda Tasklist', content: problemJson };
   if (op.access === 'admin') answers[403] ??= { description: 'Not an admin', json: s.problem };
+  // Sign-in asks the engine's user directory: while the engine is away, every signed-in route can answer this.
+  if (op.access !== 'public') answers[503] ??= { description: 'The Camunda engine is not usable now (sign-in and processes need it); Retry-After says when to ask again', json: s.problem };
   return {
     summary: op.summary,
     ...(op.access === 'public' ? { security: [] } : {}),

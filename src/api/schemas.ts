@@ -21,6 +21,10 @@ export const problem = z
     status: z.number().int(),
     detail: z.string(),
     issues: z.array(z.string()).optional().describe('every bad field, for a validation error'),
+    engine: z
+      .object({ state: z.enum(['STARTING', 'UP', 'DOWN']), address: z.string() })
+      .optional()
+      .describe("for ENGINE_UNAVAILABLE: the engine's state and where it is expected"),
   })
   .describe('Problem details (RFC 9457)').register(responseSchemas, { id: 'Problem' });
 

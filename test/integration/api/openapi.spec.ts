@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { createApp } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
+import { EngineUnavailableError } from '../../../src/engine/availability';
 import type { ProcessEngine } from '../../../src/engine/processes';
 import { addCardRelation } from '../../../src/store/cards';
 import { createRequest, transitionRequest } from '../../../src/store/requests';
@@ -46,7 +47,12 @@ describe('API answers against the OpenAPI document (issue 16.10)', () => {
       pool: db.pool,
       ca,
       sealer: masterKey,
-      identity: { verify: async (u, p) => (u === 'demo' && p === 'demo' ? admin : null) },
+      identity: {
+        verify: async (u, p) => {
+          if (u === 'away') throw new EngineUnavailableError({ address: 'http://127.0.0.1:1', state: 'DOWN', detail: 'connect ECONNREFUSED', since: new Date().toISOString() });
+          return u === 'demo' && p === 'demo' ? admin : null;
+        },
+      },
       processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
       tasklistUrl: 'http://tasklist.invalid',
     });
@@ -142,6 +148,15 @@ describe('API answers against the OpenAPI document (issue 16.10)', () => {
     expect(me).to.deep.include({ username: 'demo', isAdmin: true });
     await conforms('get', '/api/processes/{processInstanceKey}', '/api/processes/2251799813685249', 503);
     await conforms('get', '/api/processes/{processInstanceKey}', '/api/processes/not-a-key', 400);
+  });
+
+  it('when sign-in cannot ask the engine, then a signed-in route answers 503 as documented, naming Camunda', async () => {
+    const res = await fetch(`${base}/api/assets`, { headers: { authorization: `Basic ${Buffer.from('away:away').toString('base64')}` } });
+    const json = (await res.json()) as { detail: string };
+    expect(res.status).to.equal(503);
+    expect(json.detail).to.match(/Camunda/);
+    const validate = documented('get', '/api/assets', 503);
+    expect(validate(json), ajv.errorsText(validate.errors)).to.equal(true);
   });
 
   it('when health is asked, then its answer is as documented', async () => {
