@@ -143,13 +143,14 @@ export async function startApplication(config: Config, log: (line: string) => vo
   stops.push({ what: 'housekeeping', stop: async () => clearInterval(housekeeping) });
 
   if (config.camunda.startLocalEngine) {
-    // Starting the local engine takes minutes; the API serves meanwhile. Stopped on the way out
-    // only if this process started it.
-    const starting = up({ config, log }).then((handle) => {
-      // Stopped after the workers and the client that use it.
+    // Starting the local engine takes minutes; the API serves meanwhile. Stopped on the way out only if this process launched it — also when the stop comes while
+    // it is still starting (its processes are detached and would outlive us) — and after the
+    // workers and the client that use it.
+    const launched = () => {
       const at = stops.findIndex((s) => s.what === 'the Camunda client');
-      if (handle.started) stops.splice(Math.max(0, at), 0, { what: 'the local Camunda engine', stop: () => down({ config, log }) });
-    });
+      stops.splice(Math.max(0, at), 0, { what: 'the local Camunda engine', stop: async () => void (await down({ config, log })) });
+    };
+    const starting = up({ config, log, onLaunch: launched }).then(() => undefined);
     engine.start(starting);
   } else {
     log(`[engine] using the existing cluster at ${config.camunda.restAddress}`);

@@ -45,6 +45,12 @@ export interface LocalEngineOptions {
    * does, so no instance of an earlier run is around). Default false: data is kept between starts.
    */
   fresh?: boolean;
+  /**
+   * Called just before this call launches the engine's processes (not when it reuses a running
+   * engine): from then on the caller owns them, even before they are ready — a Ctrl-C during a
+   * start must stop what was launched.
+   */
+  onLaunch?: () => void;
 }
 
 /** Thrown when the engine cannot be started or does not become ready; the message says why. */
@@ -456,6 +462,7 @@ export async function up(options: LocalEngineOptions): Promise<EngineHandle> {
   fs.mkdirSync(paths.brokerData, { recursive: true });
   log(`[camunda] starting Camunda ${dist.version} (${groups.flat().map((c) => c.name).join(' + ')}; Java ${java.major}, heap ${config.camunda.heap} each); logs: ${paths.dir}`);
   const t0 = Date.now();
+  options.onLaunch?.();
   const started: Running[] = [];
   try {
     for (const group of groups) {
