@@ -15,11 +15,22 @@ const log = (line: string) => console.log(line);
 /** What has started so far, for a start that fails half way. */
 const started: Stoppable[] = [];
 let running: RunningApplication | undefined;
-let stopping = false;
+let stopping: number | undefined;
+
+/**
+ * A terminal's Ctrl-C reaches this process more than once (from the terminal, relayed by npm
+ * and by tsx): a repeat within a few seconds is that echo and must not cut the stop short (the
+ * engine's processes would be left running); a later one is the user insisting.
+ */
+const ECHO_MS = 3_000;
 
 async function shutdown(code: number): Promise<never> {
-  if (stopping) process.exit(code);
-  stopping = true;
+  if (stopping !== undefined) {
+    if (Date.now() - stopping < ECHO_MS) return new Promise<never>(() => undefined);
+    console.error('stopping anyway: what was not stopped yet may still run (npm run engine:down stops the local engine)');
+    process.exit(code);
+  }
+  stopping = Date.now();
   if (running) {
     log('\nstopping ...');
     await running.stop(log);
