@@ -22,7 +22,7 @@ import { createRequest, transitionRequest } from '../../src/store/requests';
 import { createSecretLink, redeemSecretLink } from '../../src/store/secret-links';
 import { ecProfile, jobKey, testCa, type TestCa } from '../integration/ca/support';
 import { aCard, actor, aProfile } from '../integration/store/fixtures';
-import { consolePage, screenshot, signIn } from '../support/console';
+import { consolePage, notFoundOn, screenshot, signIn } from '../support/console';
 
 const person = (username: string, isAdmin = false): Caller => ({
   username,
@@ -142,6 +142,10 @@ describe('Console in a browser: find, object page, requests, certificates, one-t
     expect(new URL(page.url()).pathname).to.equal(`/console/certificates/${cert.id}`);
     await page.getByRole('link', { name: `Card ${card.id}` }).click();
     await page.getByRole('heading', { name: new RegExp(`^Card ${card.id}:`) }).waitFor();
+    // Nothing the pages load is missing; the tab icon is served (headless Chromium does not ask for it).
+    expect(notFoundOn(page)).to.deep.equal([]);
+    const icon = await fetch(new URL((await page.locator('link[rel="icon"]').getAttribute('href'))!, base));
+    expect([icon.status, icon.headers.get('content-type')]).to.deep.equal([200, 'image/svg+xml; charset=utf-8']);
   });
 
   it('when an operator starts Enroll profile on an asset without choosing a profile, then the dialog says what is missing and nothing starts', async () => {

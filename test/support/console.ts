@@ -12,10 +12,21 @@ import { testBrowser } from './browser';
 export const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'console');
 
 /** A fresh browser context (no sign-in kept) on the console's page at `url`. */
+const failedRequests = new WeakMap<Page, string[]>();
+
+/** The addresses that answered 404 to the page so far (a missing script, style, font or icon). */
+export function notFoundOn(page: Page): string[] {
+  return [...(failedRequests.get(page) ?? [])];
+}
+
 export async function consolePage(url: string): Promise<Page> {
   const browser = await testBrowser();
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
+  failedRequests.set(page, []);
+  page.on('response', (res) => {
+    if (res.status() === 404) failedRequests.get(page)!.push(res.url());
+  });
   await page.goto(url);
   return page;
 }
