@@ -85,6 +85,7 @@ export async function startApplication(config: Config, log: (line: string) => vo
     tasklistUrl: config.camunda.tasklistUrl,
     publicUrl: config.api.publicUrl,
     secretLinkTtlMinutes: config.secretLinkTtlMinutes,
+    expiryNoticeDays: config.expiry.noticeDays,
     completedTasks: createCompletedTaskSource(lazyEngine),
   });
   const credentials = credentialsFor(config);

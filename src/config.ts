@@ -87,6 +87,17 @@ export const WORKER_DEFAULTS = Object.freeze({
   maxJobsActive: 8,
 });
 
+/**
+ * Defaults of the certificate expiry watch (AssetsProcCertificateExpiry, issue 18.9); the expiry
+ * workers (workers/expiry.ts) fall back to them. How often the watch runs is the process's timer
+ * start event, changed in Camunda Modeler; how early the holder's requester is told is here.
+ */
+export const EXPIRY_DEFAULTS = Object.freeze({
+  noticeDays: 30,
+  /** Certificates handled by one run of each step; the rest wait for the next run. */
+  batchSize: 500,
+});
+
 const schema = z.object({
   /** Folder for local state: embedded PostgreSQL data, captured mail, the engine's log. Default `<project>/data`. */
   DATA_DIR: z.string().default(path.join(PROJECT_ROOT, 'data')),
@@ -145,6 +156,13 @@ const schema = z.object({
    * DATABASE_WORKER_POOL_SIZE.
    */
   WORKER_MAX_JOBS_ACTIVE: z.coerce.number().int().min(1).max(100).default(WORKER_DEFAULTS.maxJobsActive),
+
+  /**
+   * Days before a certificate's end of validity (notAfter) that the requester who enrolled it is
+   * emailed, once per certificate, by the expiry watch (AssetsProcCertificateExpiry). 0: no
+   * notice; certificates still become 'Certificate expired' when their time has come. Default 30.
+   */
+  CERTIFICATE_EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(0).max(365).default(EXPIRY_DEFAULTS.noticeDays),
 
   /** Port of the operator and admin API. Default 3000; 0 picks a free port (tests). */
   PORT: port.default(3000),
@@ -291,6 +309,8 @@ export interface Config {
     masterKeyFileAllowed: boolean;
   };
   secretLinkTtlMinutes: number;
+  /** The expiry watch (issue 18.9): days of notice before a certificate expires (0: none). */
+  expiry: { noticeDays: number };
   /** The ACME server's http-01 validation target (issue 12.1). */
   acme: { http01Port: number; http01Host?: string };
 }
@@ -360,6 +380,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ca: { masterKey: c.CA_MASTER_KEY, name: c.CA_NAME, masterKeyFileAllowed: c.NODE_ENV !== 'production' },
     secretLinkTtlMinutes: c.SECRET_LINK_TTL_MINUTES,
+    expiry: { noticeDays: c.CERTIFICATE_EXPIRY_NOTICE_DAYS },
     acme: { http01Port: c.ACME_HTTP01_PORT, http01Host: c.ACME_HTTP01_HOST },
   });
 }

@@ -6,10 +6,11 @@ import { createApprovalHandlers, type ApprovalDeps } from './approval';
 import { createCaHandlers } from './ca';
 import { createCardHandlers } from './cards';
 import { createEnrollHandlers, type EnrollDeps } from './enroll';
+import { createExpiryHandlers, type ExpiryDeps } from './expiry';
 import type { AnyJobHandler } from './runtime';
 
-export type WorkerDeps = ApprovalDeps & EnrollDeps;
+export type WorkerDeps = ApprovalDeps & EnrollDeps & ExpiryDeps;
 
 export function createAllHandlers(deps: WorkerDeps): AnyJobHandler[] {
-  return [...createApprovalHandlers(deps), ...createCardHandlers(deps), ...createCaHandlers(deps), ...createEnrollHandlers(deps)];
+  return [...createApprovalHandlers(deps), ...createCardHandlers(deps), ...createCaHandlers(deps), ...createEnrollHandlers(deps), ...createExpiryHandlers(deps)];
 }
