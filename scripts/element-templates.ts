@@ -37,6 +37,8 @@ const TASKS: Readonly<Record<string, [name: string, description: string]>> = {
   'enroll.acme.register': ['Register for ACME', 'External Account Binding at the CA; credentials only through a one-time link.'],
   'enroll.scep.register': ['Register for SCEP', 'One-time challenge password at the CA, only through a one-time link.'],
   'enroll.complete': ['Complete enrollment request', 'The enrollment request becomes Completed.'],
+  'assets.check-assign-profile': ['Check asset for a profile', 'The asset must be Pending and the use case enabled; lists the Active certificate profiles (profileOptions).'],
+  'assets.assign-profile': ['Assign certificate profile', 'The chosen Active profile is assigned; asset Pending → Active, with history (issue 18.10).'],
   'expiry.expire-certificates': ['Mark expired certificates', 'Valid or held certificates past their notAfter become Certificate expired, with history (issue 18.9).'],
   'expiry.notify-requesters': ['Email requesters before expiry', 'Emails the requester of each Valid certificate that expires within CERTIFICATE_EXPIRY_NOTICE_DAYS, once per certificate.'],
   'enroll.fail': ['Fail enrollment', 'Request Failed with the reason; an unissued certificate object Rejected.'],

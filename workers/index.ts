@@ -3,6 +3,7 @@
  * dependencies and registers these; a test checks that the models ask for exactly these types.
  */
 import { createApprovalHandlers, type ApprovalDeps } from './approval';
+import { createAssetHandlers } from './assets';
 import { createCaHandlers } from './ca';
 import { createCardHandlers } from './cards';
 import { createEnrollHandlers, type EnrollDeps } from './enroll';
@@ -12,5 +13,5 @@ import type { AnyJobHandler } from './runtime';
 export type WorkerDeps = ApprovalDeps & EnrollDeps & ExpiryDeps;
 
 export function createAllHandlers(deps: WorkerDeps): AnyJobHandler[] {
-  return [...createApprovalHandlers(deps), ...createCardHandlers(deps), ...createCaHandlers(deps), ...createEnrollHandlers(deps), ...createExpiryHandlers(deps)];
+  return [...createApprovalHandlers(deps), ...createCardHandlers(deps), ...createCaHandlers(deps), ...createEnrollHandlers(deps), ...createExpiryHandlers(deps), ...createAssetHandlers(deps)];
 }

@@ -9,7 +9,7 @@ import { recordAudit } from '../src/store/audit';
 import { applyOnce } from '../src/store/effects';
 import { BpmnError, type JobInfo } from './runtime';
 
-const TABLE = { certificate: 'certificates', card: 'cards', 'certificate profile': 'certificate_profiles' } as const;
+const TABLE = { certificate: 'certificates', card: 'cards', 'certificate profile': 'certificate_profiles', asset: 'assets' } as const;
 
 export interface RefusalTarget {
   objectType: keyof typeof TABLE;

@@ -102,6 +102,11 @@ export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps):
     if (useCase.symbolicName === 'AssetsProcEnrollProfile') await assertEnrollable(pool, c.kind === 'asset' ? body.profileId : id, c.kind === 'asset' ? id : body.assetId);
     switch (c.kind) {
       case 'asset':
+        if (useCase.symbolicName === 'AssetsProcAssignProfile') {
+          // The profile is chosen in the process's form; one named here pre-selects it (issue 18.10).
+          Object.assign(variables, { assetId: id, profileId: body.profileId ?? null });
+          break;
+        }
         if (!body.profileId) throw new ValidationError('choose the certificate profile to enroll: { "profileId": ... }');
         Object.assign(variables, { assetId: id, profileId: body.profileId });
         break;

@@ -48,6 +48,7 @@ export const asset = z
     locality: z.string().nullable(),
     country: z.string().nullable(),
     ownerEmail: z.string().nullable(),
+    profileId: id.nullable(),
     state: z.enum(ASSET_STATES),
     createdAt: timestamp,
     updatedAt: timestamp,

@@ -82,6 +82,11 @@ export function mayStartUseCase(actor: Actor, symbolicName: string, label: strin
       if (isHolder(actor, asset.parties)) return { allowed: true, as: 'holder' };
       return refuse(`the owner of ${asset.label}, ${RA} or an admin`);
     }
+    case 'AssetsProcAssignProfile':
+      // Gives a Pending asset its profile and makes it Active again (issue 18.10): as enrolling on it.
+      if (isRegistrationAuthority(actor)) return { allowed: true, as: 'registration authority' };
+      if (isHolder(actor, target.parties)) return { allowed: true, as: 'holder' };
+      return refuse(`the asset's owner, ${RA} or an admin`);
     case 'AssetsProcLockCertificate':
     case 'CardsProcDeactivate':
       if (isRegistrationAuthority(actor)) return { allowed: true, as: 'registration authority' };

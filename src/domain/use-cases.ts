@@ -48,6 +48,15 @@ export const USE_CASES: readonly UseCaseDefinition[] = [
     options: ['enabled'],
   },
   {
+    // Spec 000, asset 'Pending': "A valid certificate profile must be assigned by using a dedicated
+    // process to change the state back to 'Active'" (issue 18.10).
+    symbolicName: 'AssetsProcAssignProfile',
+    label: 'Assign certificate profile',
+    startsOn: { asset: ['Pending'] },
+    // assets.check-assign-profile reads enabled; nothing is requested, so there is no approval step.
+    options: ['enabled'],
+  },
+  {
     // Lock (hold) or revoke a certificate that is in use.
     symbolicName: 'AssetsProcLockCertificate',
     label: 'Lock certificate',

@@ -1,6 +1,6 @@
 /** Workplace assets (spec 000): name, DNS names and the data that pre-fills requests. */
 import { z } from 'zod';
-import { NotFoundError } from '../domain/errors';
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { assetMachine, type AssetState } from '../domain/states';
 import { assertInitial } from '../domain/transitions';
 import { atomically, type Queryable } from './db';
@@ -19,13 +19,15 @@ export interface Asset {
   locality: string | null;
   country: string | null;
   ownerEmail: string | null;
+  /** The certificate profile assigned by "Assign certificate profile" (AssetsProcAssignProfile, issue 18.10); null until then. */
+  profileId: number | null;
   state: AssetState;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const SELECT = `id, name, description, dns_names AS "dnsNames", common_name AS "commonName", organization,
-  organizational_unit AS "organizationalUnit", locality, country, owner_email AS "ownerEmail", state,
+  organizational_unit AS "organizationalUnit", locality, country, owner_email AS "ownerEmail", profile_id AS "profileId", state,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 export const newAsset = z
@@ -78,6 +80,37 @@ export function searchAssets(q: Queryable, params?: SearchParams): Promise<Page<
 export async function transitionAsset(q: Queryable, id: number, to: string, ctx: TransitionContext): Promise<Asset> {
   return atomically(q, async (tx) => {
     await applyTransition(tx, { table: 'assets', machine: assetMachine, id: parseInput(objectId, id, 'asset id'), to, ctx });
+    return getAsset(tx, id);
+  });
+}
+
+/**
+ * Assigns a valid certificate profile to a 'Pending' asset, which makes it 'Active' again (spec 000,
+ * issue 18.10: the dedicated process is AssetsProcAssignProfile). Valid = the profile is 'Active'.
+ * One transaction: the asset row is locked, the profile read, then the assignment and the
+ * transition (with its history row naming the profile) are written together.
+ * @throws NotFoundError for an unknown asset or profile; STATE_CONFLICT when the asset is not
+ *   'Pending' or the profile is not 'Active'
+ */
+export async function assignProfile(q: Queryable, assetId: number, profileId: number, ctx: TransitionContext): Promise<Asset> {
+  const id = parseInput(objectId, assetId, 'asset id');
+  const profile = parseInput(objectId, profileId, 'certificate profile id');
+  return atomically(q, async (tx) => {
+    const asset = (await tx.query<{ state: string; name: string }>('SELECT state, name FROM assets WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    if (!asset) throw new NotFoundError('asset', id);
+    const p = (await tx.query<{ state: string; name: string }>('SELECT state, name FROM certificate_profiles WHERE id = $1', [profile])).rows[0];
+    if (!p) throw new NotFoundError('certificate profile', profile);
+    if (p.state !== 'Active') {
+      throw new DomainError(ErrorCode.STATE_CONFLICT, `certificate profile ${p.name} is '${p.state}': only an Active profile can be assigned`);
+    }
+    await applyTransition(tx, {
+      table: 'assets',
+      machine: assetMachine,
+      id,
+      to: 'Active',
+      ctx: { ...ctx, reason: ctx.reason ?? `certificate profile ${p.name} (${profile}) assigned` },
+      set: { profile_id: profile },
+    });
     return getAsset(tx, id);
   });
 }

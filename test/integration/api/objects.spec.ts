@@ -33,6 +33,15 @@ describe('API object views: relations, history and available use cases', () => {
     expect(view.history.map((h) => [h.fromState, h.toState, h.actor])).to.deep.equal([[null, 'Active', 'test-suite'], ['Active', 'Inactive', 'agent1']]);
   });
 
+  it('when an asset is Pending, then Assign certificate profile is available and Enroll profile is not (issue 18.10)', async () => {
+    const asset = await createAsset(pool, { name: `pending-view-${Date.now()}` }, actor);
+    await transitionAsset(pool, asset.id, 'Pending', actor);
+    const view = await objectView(pool, COLLECTIONS.assets!, asset.id, registrationAuthority);
+    expect(offer(view, 'AssetsProcAssignProfile')).to.include({ available: true });
+    expect(offer(view, 'AssetsProcEnrollProfile')).to.include({ available: false });
+    expect(view).to.include({ profileId: null });
+  });
+
   it('when an admin disables Deactivate card, then an active card no longer offers it', async () => {
     const card = await aCard(pool);
     expect(offer(await objectView(pool, COLLECTIONS.cards!, card.id, registrationAuthority), 'CardsProcDeactivate')).to.include({ available: true });

@@ -9,8 +9,12 @@ describe('use cases available on an object (spec 001-004 "Process start")', () =
   it('when an asset or a profile is Active, then Enroll profile is offered; otherwise not', () => {
     expect(names({ kind: 'asset', state: 'Active' })).to.deep.equal(['AssetsProcEnrollProfile']);
     expect(names({ kind: 'certificate-profile', state: 'Active' })).to.deep.equal(['AssetsProcEnrollProfile']);
-    expect(names({ kind: 'asset', state: 'Pending' })).to.deep.equal([]);
     expect(names({ kind: 'certificate-profile', state: 'Inactive' })).to.deep.equal([]);
+  });
+
+  it('when an asset is Pending, then only Assign certificate profile is offered, its way back to Active (spec 000, issue 18.10)', () => {
+    expect(names({ kind: 'asset', state: 'Pending' })).to.deep.equal(['AssetsProcAssignProfile']);
+    expect(names({ kind: 'asset', state: 'Inactive' })).to.deep.equal([]);
   });
 
   it('when a request is Requested, then Approve request is offered; once decided, not', () => {
