@@ -22,6 +22,7 @@ import { getProfile, type CertificateProfile } from '../src/store/profiles';
 import { recordRegistration } from '../src/store/registrations';
 import { createRequest, getRequest, relateToCertificate, transitionRequest } from '../src/store/requests';
 import { createSecretLink, type Sealer, type SecretKind } from '../src/store/secret-links';
+import { supersedePrevious } from './supersede';
 import { BpmnError, defineHandler, type JobInfo } from './runtime';
 
 export interface EnrollDeps {
@@ -200,6 +201,8 @@ export function createEnrollHandlers(deps: EnrollDeps) {
           ca.within(tx).issueFromCsr({ idempotencyKey: `${job.key}:p10`, csr: v.csr, profile: toCaProfile(profile, subjectValues(asset, v.commonName ?? undefined)), edits }),
         );
         await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(issued));
+        // Re-enrollment: the asset's earlier certificate of this profile is Superseded (issue 18.12).
+        await supersedePrevious(tx, ca.within(tx), cert, ctx, job.key);
         await completeRequest(tx, v.requestId, ctx);
         return { serialNumber: issued.serialNumber };
       });
@@ -234,6 +237,7 @@ export function createEnrollHandlers(deps: EnrollDeps) {
           throw new Error(`the PKCS#12 password of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
         }
         await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(generated));
+        await supersedePrevious(tx, ca.within(tx), cert, ctx, job.key);
         const link = await secretLink(tx, 'pkcs12', v.requestId, `certificate:${cert.id}`, { pkcs12Id: generated.pkcs12Id, password: generated.password });
         return { serialNumber: generated.serialNumber, ...link };
       });
