@@ -325,10 +325,17 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     async handle(v, job) {
       const name = v.newAssetName?.trim();
       if (Boolean(v.assetId) === Boolean(name)) throw new BpmnError('VALIDATION', 'choose an existing asset or enter the name of a new one (not both)');
+      // A name that is taken is the operator's to correct on the form, not an incident (issue 18.13).
+      const taken = (name: string) => new BpmnError('VALIDATION', `an asset named '${name}' exists already: choose it under "Existing asset", or give the new asset another name`);
       const { result } = await applyOnce(pool, `${job.key}:attach-asset`, 'enroll.attach-asset', async (tx) => {
+        // Inside the effect: a retry of a delivery that created the asset replays its result instead.
+        if (name && (await tx.query('SELECT 1 FROM assets WHERE name = $1', [name])).rowCount) throw taken(name);
         const ctx = { actor: v.operator, processInstanceKey: job.processInstanceKey };
         const asset = name
-          ? await createAsset(tx, { name, dnsNames: v.newAssetDnsNames, ...(v.newAssetDnsNames[0] ? { commonName: v.newAssetDnsNames[0] } : {}) }, ctx)
+          ? await createAsset(tx, { name, dnsNames: v.newAssetDnsNames, ...(v.newAssetDnsNames[0] ? { commonName: v.newAssetDnsNames[0] } : {}) }, ctx).catch((err: { code?: string; constraint?: string }) => {
+              // Created by someone else since the check.
+              throw err.code === '23505' && err.constraint === 'assets_name_key' ? taken(name) : err;
+            })
           : await getAsset(tx, v.assetId!);
         if (asset.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `asset ${asset.name} is '${asset.state}': enrollment needs an Active asset`);
         await relateToAsset(tx, v.certificateId, asset.id, ctx);
