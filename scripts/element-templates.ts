@@ -41,6 +41,7 @@ const TASKS: Readonly<Record<string, [name: string, description: string]>> = {
   'assets.assign-profile': ['Assign certificate profile', 'The chosen Active profile is assigned; asset Pending → Active, with history (issue 18.10).'],
   'expiry.expire-certificates': ['Mark expired certificates', 'Valid or held certificates past their notAfter become Certificate expired, with history (issue 18.9).'],
   'expiry.notify-requesters': ['Email requesters before expiry', 'Emails the requester of each Valid certificate that expires within CERTIFICATE_EXPIRY_NOTICE_DAYS, once per certificate.'],
+  'expiry.revoke-unclaimed-p12': ['Revoke unclaimed PKCS#12 certificates', 'A certificate whose PKCS#12 link expired unopened is revoked (Cessation of operation) at the CA and in the store, with history (issue 18.13).'],
   'enroll.fail': ['Fail enrollment', 'Request Failed with the reason; an unissued certificate object Rejected.'],
 };
 

@@ -18,11 +18,17 @@ import { StateConflictError } from '../src/domain/errors';
 import type { Mailer } from '../src/mail/mailer';
 import { recordAudit } from '../src/store/audit';
 import { transitionCertificate } from '../src/store/certificates';
-import { certificatesExpiringBetween, certificatesPastNotAfter } from '../src/store/expiry';
-import { defineHandler } from './runtime';
+import { certificatesExpiringBetween, certificatesPastNotAfter, certificatesWithUnclaimedPkcs12 } from '../src/store/expiry';
+import type { CaConnector } from '../src/ca/connector';
+import { withTransaction } from '../src/store/db';
+import { CaErrorCode, isCaError } from '../src/ca/errors';
+import { revokeAtCa } from './ca';
+import { BpmnError, defineHandler } from './runtime';
 
 export interface ExpiryDeps {
   pool: Pool;
+  /** The CA, to revoke a certificate whose PKCS#12 nobody downloaded. */
+  ca: CaConnector;
   mailer: Mailer;
   /** Base URL of the API and console, for the link in the notice. */
   publicUrl: string;
@@ -37,7 +43,7 @@ export const EXPIRY_ACTOR = 'expiry-watch';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function createExpiryHandlers({ pool, mailer, publicUrl, expiryNoticeDays = EXPIRY_DEFAULTS.noticeDays, now = () => new Date() }: ExpiryDeps) {
+export function createExpiryHandlers({ pool, ca, mailer, publicUrl, expiryNoticeDays = EXPIRY_DEFAULTS.noticeDays, now = () => new Date() }: ExpiryDeps) {
   const expire = defineHandler({
     type: 'expiry.expire-certificates',
     input: z.object({}),
@@ -107,5 +113,43 @@ export function createExpiryHandlers({ pool, mailer, publicUrl, expiryNoticeDays
     },
   });
 
-  return [expire, notify];
+  /**
+   * A PKCS#12 link that expired unopened leaves a valid certificate whose key nobody has
+   * (issue 18.13): it is revoked at the CA and in the store as 'Cessation of operation' (spec 000:
+   * "the certificate will no longer be used"), with a history row saying why. The requester
+   * enrolls again for a new one. Decided from the CA's status: revoked there already for this
+   * reason is done; revoked for another reason is left for an operator (store and CA differ).
+   */
+  const revokeUnclaimed = defineHandler({
+    type: 'expiry.revoke-unclaimed-p12',
+    input: z.object({}),
+    output: z.object({ unclaimedRevoked: z.number().int() }),
+    async handle(_v, job) {
+      const orphans = await certificatesWithUnclaimedPkcs12(pool, now(), EXPIRY_DEFAULTS.batchSize);
+      let revoked = 0;
+      for (const c of orphans) {
+        const done = await withTransaction(pool, async (tx) => {
+          const { rows } = await tx.query<{ state: string }>('SELECT state FROM certificates WHERE id = $1 FOR UPDATE', [c.id]);
+          if (rows[0]?.state !== c.state) return false;
+          try {
+            await revokeAtCa(ca.within(tx), c.serial, `unclaimed-p12:${c.id}`, 'cessationOfOperation');
+          } catch (err) {
+            // Revoked for another reason at the CA, or unknown to it: for an operator, not for this watch.
+            if (err instanceof BpmnError || (isCaError(err) && err.code === CaErrorCode.CERTIFICATE_NOT_FOUND)) return false;
+            throw err;
+          }
+          await transitionCertificate(tx, c.id, 'Cessation of operation', {
+            actor: EXPIRY_ACTOR,
+            processInstanceKey: job.processInstanceKey,
+            reason: `revoked: its PKCS#12 (the only copy of its key) was never downloaded; the one-time link expired ${c.linkExpiredAt.toISOString()}. Enroll again for a new certificate`,
+          });
+          return true;
+        });
+        if (done) revoked += 1;
+      }
+      return { unclaimedRevoked: revoked };
+    },
+  });
+
+  return [expire, notify, revokeUnclaimed];
 }

@@ -13,6 +13,7 @@
  * between store and CA for an operator to look at, not something a new enrollment may decide.
  */
 import type { CaConnector } from '../src/ca/connector';
+import { CaErrorCode, isCaError } from '../src/ca/errors';
 import type { Queryable } from '../src/store/db';
 import { transitionCertificate } from '../src/store/certificates';
 
@@ -39,9 +40,13 @@ export async function supersedePrevious(
   );
   const superseded: number[] = [];
   for (const old of rows) {
-    const now = await atCa.status(old.serial);
-    if (now.status === 'revoked' && now.reason !== 'superseded') continue;
-    if (now.status !== 'revoked') await atCa.revoke({ idempotencyKey: `${idempotencyKey}:supersede:${old.serial}`, serialNumber: old.serial, reason: 'superseded' });
+    // A certificate this CA never issued (imported) has nothing to revoke here; the store still records its end.
+    const now = await atCa.status(old.serial).catch((err: unknown) => {
+      if (isCaError(err) && err.code === CaErrorCode.CERTIFICATE_NOT_FOUND) return undefined;
+      throw err;
+    });
+    if (now?.status === 'revoked' && now.reason !== 'superseded') continue;
+    if (now && now.status !== 'revoked') await atCa.revoke({ idempotencyKey: `${idempotencyKey}:supersede:${old.serial}`, serialNumber: old.serial, reason: 'superseded' });
     await transitionCertificate(tx, old.id, 'Superseded', { ...ctx, reason: `superseded by certificate ${issued.id} (re-enrollment of the asset)` });
     superseded.push(old.id);
   }

@@ -66,3 +66,32 @@ export async function certificatesExpiringBetween(q: Queryable, now: Date, until
   );
   return rows;
 }
+
+export interface UnclaimedPkcs12Certificate {
+  id: number;
+  state: string;
+  subject: string;
+  serial: string;
+  linkExpiredAt: Date;
+}
+
+/**
+ * Certificates still in use whose PKCS#12 — the only copy of their private key — was never
+ * downloaded: their one-time link expired unopened (issue 18.13). Nobody holds such a certificate's
+ * key; it is an orphan that stays valid at the CA unless it is revoked. At most `limit`.
+ */
+export async function certificatesWithUnclaimedPkcs12(q: Queryable, now: Date, limit: number): Promise<UnclaimedPkcs12Certificate[]> {
+  const { rows } = await q.query<UnclaimedPkcs12Certificate>(
+    `SELECT c.id, c.state, c.subject, c.serial, max(l.expires_at) AS "linkExpiredAt"
+       FROM secret_links l
+       JOIN certificates c ON l.subject_ref = 'certificate:' || c.id
+      WHERE l.kind = 'pkcs12' AND l.expires_at <= $1
+        AND c.state = ANY($2) AND c.serial IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM secret_links u WHERE u.subject_ref = l.subject_ref AND u.kind = 'pkcs12'
+                          AND (u.used_at IS NOT NULL OR u.expires_at > $1))
+      GROUP BY c.id
+      ORDER BY c.id LIMIT $3`,
+    [now, EXPIRING_STATES, limit],
+  );
+  return rows;
+}

@@ -14,7 +14,12 @@ import { auditHistory } from '../../../src/store/audit';
 import { createAsset } from '../../../src/store/assets';
 import { createCertificate, getCertificate, transitionCertificate } from '../../../src/store/certificates';
 import { createRequest } from '../../../src/store/requests';
-import { testDatabase } from '../../support/database';
+import { buildCsr } from '../../../src/ca/csr-builder';
+import { toCaProfile } from '../../../src/ca/store-profile';
+import type { BuiltinCa } from '../../../src/ca/builtin-ca';
+import type { MasterKey } from '../../../src/ca/master-key';
+import { createSecretLink, redeemSecretLink } from '../../../src/store/secret-links';
+import { testCa } from '../ca/support';
 import { aJob } from '../../support/jobs';
 import { testSmtp, type TestSmtp } from '../../support/smtp';
 import { aProfile, actor } from '../store/fixtures';
@@ -24,10 +29,13 @@ const DAY = 24 * 60 * 60 * 1000;
 describe('expiry watch handlers (issue 18.9) on PostgreSQL and SMTP', () => {
   let pool: Pool;
   let smtp: TestSmtp;
+  let ca: BuiltinCa;
+  let sealer: MasterKey;
   const handlersWith = (noticeDays: number) =>
     new Map(
       createExpiryHandlers({
         pool,
+        ca,
         mailer: createMailer(pool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused' })),
         publicUrl: 'https://pki.example.test',
         expiryNoticeDays: noticeDays,
@@ -40,7 +48,9 @@ describe('expiry watch handlers (issue 18.9) on PostgreSQL and SMTP', () => {
   };
 
   before(async () => {
-    pool = (await testDatabase()).pool;
+    const t = await testCa();
+    ({ ca, masterKey: sealer } = t);
+    pool = t.db.pool;
     smtp = await testSmtp();
   });
 
@@ -116,5 +126,42 @@ describe('expiry watch handlers (issue 18.9) on PostgreSQL and SMTP', () => {
     await run('expiry.notify-requesters', 30);
     const mail = await smtp.waitFor((m) => m.to.includes(`owner-${quiet.tag}@example.test`));
     expect(mail.text).to.contain(`Hello expiring-${quiet.tag}`);
+  });
+
+  describe('a PKCS#12 nobody downloaded (issue 18.13)', () => {
+    /** A certificate issued at the CA with a PKCS#12 link for its requester; `expired`: the link's time is up. */
+    async function aP12Certificate(link: 'expired' | 'open' | 'used') {
+      const tag = crypto.randomBytes(4).toString('hex');
+      const profile = await aProfile(pool, { keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'] });
+      const issued = await ca.issueFromCsr({ idempotencyKey: `p12-orphan-${tag}`, csr: buildCsr({ keyPair: crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), commonName: `orphan-${tag}` }), profile: toCaProfile(profile) });
+      const cert = await createCertificate(pool, { state: 'Valid', profileId: profile.id, subject: issued.subject, serial: issued.serialNumber, pem: issued.certificatePem }, actor);
+      const l = await createSecretLink(pool, sealer, { kind: 'pkcs12', subjectRef: `certificate:${cert.id}`, owner: `owner-${tag}`, ttlMinutes: 5, payload: { note: 'test' } });
+      if (link === 'used') await redeemSecretLink(pool, sealer, l.id, { username: `owner-${tag}`, from: '192.0.2.1' });
+      // Time has passed: the link's five minutes are over.
+      if (link !== 'open') await pool.query("UPDATE secret_links SET expires_at = now() - interval '1 minute' WHERE id = $1", [l.id]);
+      return cert;
+    }
+
+    it('when its link expired unopened, then the certificate is revoked (Cessation of operation) at the CA and in the store, with history saying why; a downloaded or still open one stays Valid', async () => {
+      const orphan = await aP12Certificate('expired');
+      const downloaded = await aP12Certificate('used');
+      const waiting = await aP12Certificate('open');
+
+      const out = await run('expiry.revoke-unclaimed-p12');
+      expect(out.unclaimedRevoked).to.be.at.least(1);
+      const after = await getCertificate(pool, orphan.id);
+      expect(after.state).to.equal('Cessation of operation');
+      expect(await ca.status(after.serial!)).to.include({ status: 'revoked', reason: 'cessationOfOperation' });
+      const last = (await auditHistory(pool, 'certificate', orphan.id)).at(-1)!;
+      expect(last).to.include({ fromState: 'Valid', toState: 'Cessation of operation', actor: EXPIRY_ACTOR });
+      expect(last.reason).to.match(/never downloaded/);
+      expect((await getCertificate(pool, downloaded.id)).state).to.equal('Valid');
+      expect((await getCertificate(pool, waiting.id)).state).to.equal('Valid');
+      expect((await ca.status(waiting.serial!)).status).to.equal('valid');
+
+      // The next run: nothing left to do for it.
+      await run('expiry.revoke-unclaimed-p12');
+      expect((await auditHistory(pool, 'certificate', orphan.id)).filter((h) => h.toState === 'Cessation of operation')).to.have.length(1);
+    });
   });
 });
