@@ -18,9 +18,11 @@ let running: RunningApplication | undefined;
 let stopping: number | undefined;
 
 /**
- * A terminal's Ctrl-C reaches this process more than once (from the terminal, relayed by npm
- * and by tsx): a repeat within a few seconds is that echo and must not cut the stop short (the
- * engine's processes would be left running); a later one is the user insisting.
+ * A terminal's Ctrl-C can reach this process more than once (from the terminal, relayed by npm):
+ * a repeat within a few seconds is that echo and must not cut the stop short (the engine's
+ * processes would be left running); a later one is the user insisting. `npm start` runs this
+ * file with `node --import tsx`, not the `tsx` command: its signal relay SIGKILLs a child that
+ * does not acknowledge a signal within 30 ms, which a busy machine misses mid-stop.
  */
 const ECHO_MS = 3_000;
 
