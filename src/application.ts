@@ -21,7 +21,8 @@ import { lazyEngineApi, type EngineApi } from './engine/engine-api';
 import { checkExistingCluster, down, up } from './engine/local-engine';
 import { completeListenerJob, credentialsFor } from './engine/rest';
 import { watchEngine, whenEngineUp, type EngineWatch } from './engine/availability';
-import { createMailer } from './mail/mailer';
+import { createMailer, startOutboxDispatcher } from './mail/mailer';
+import { guardCa } from './ca/guarded';
 import { createMailTransport } from './mail/transport';
 import { openDatabase } from './store/database';
 import { seedDemoData } from './store/seed';
@@ -77,9 +78,13 @@ export async function startApplication(config: Config, log: (line: string) => vo
 
   // The workers have their own pool: a burst of jobs cannot take the API's connections (issue 17.1).
   const mailer = createMailer(db.workerPool, transport);
+  // Email that could not go out when its job ran (SMTP down) is sent from the outbox later (issue 15.4).
+  const outbox = startOutboxDispatcher(mailer, { intervalMs: config.mail.retryIntervalMs, log });
+  stops.push({ what: 'the mail outbox', stop: () => outbox.stop() });
   const handlers = createAllHandlers({
     pool: db.workerPool,
-    ca,
+    // Bounded calls whose failures name the CA: a CA that hangs ends in an incident saying so (issue 15.5).
+    ca: guardCa(ca, { name: config.ca.name, timeoutMs: config.workers.caCallTimeoutMs }),
     mailer,
     sealer: masterKey,
     tasklistUrl: config.camunda.tasklistUrl,

@@ -80,11 +80,19 @@ export const MAIL_DEFAULTS = Object.freeze({
   connectionTimeoutMs: 5_000,
   greetingTimeoutMs: 5_000,
   socketTimeoutMs: 15_000,
+  /** How often email waiting in the outbox (SMTP was down) is tried again. */
+  retryIntervalMs: 30_000,
 });
 
 /** Defaults of the job workers' settings; `registerWorkers` (workers/register.ts) falls back to them. */
 export const WORKER_DEFAULTS = Object.freeze({
   maxJobsActive: 8,
+  /**
+   * The longest one call to the CA may take in a job before it fails naming the CA: below the
+   * job timeout (30 s), so that a CA that does not answer uses up the job's retries and ends in
+   * an incident instead of the engine handing the same job out again and again (issue 15.5).
+   */
+  caCallTimeoutMs: 20_000,
 });
 
 /**
@@ -148,6 +156,8 @@ const schema = z.object({
   SMTP_GREETING_TIMEOUT_MS: millis(600_000).min(100).default(MAIL_DEFAULTS.greetingTimeoutMs),
   /** How long the SMTP connection may stay silent during the exchange. Default 15000 ms. */
   SMTP_SOCKET_TIMEOUT_MS: millis(600_000).min(100).default(MAIL_DEFAULTS.socketTimeoutMs),
+  /** How often email that could not be sent when its job ran (SMTP down) is tried again from the outbox. Default 30000 ms. */
+  MAIL_RETRY_INTERVAL_MS: millis(3_600_000).min(100).default(MAIL_DEFAULTS.retryIntervalMs),
 
   /**
    * Jobs of one type a worker holds at once (Zeebe's maxJobsToActivate). A job uses at most one
@@ -156,6 +166,11 @@ const schema = z.object({
    * DATABASE_WORKER_POOL_SIZE.
    */
   WORKER_MAX_JOBS_ACTIVE: z.coerce.number().int().min(1).max(100).default(WORKER_DEFAULTS.maxJobsActive),
+  /**
+   * The longest one call to the CA may take inside a job; then the job fails naming the CA and is
+   * retried (then an incident). Keep it below the job timeout (30 s). Default 20000 ms.
+   */
+  CA_CALL_TIMEOUT_MS: millis(600_000).min(100).default(WORKER_DEFAULTS.caCallTimeoutMs),
 
   /**
    * Days before a certificate's end of validity (notAfter) that the requester who enrolled it is
@@ -281,8 +296,8 @@ export interface Config {
     statementTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
   };
-  mail: { smtpUrl?: string; from: string; captureDir: string; connectionTimeoutMs: number; greetingTimeoutMs: number; socketTimeoutMs: number };
-  workers: { maxJobsActive: number };
+  mail: { smtpUrl?: string; from: string; captureDir: string; connectionTimeoutMs: number; greetingTimeoutMs: number; socketTimeoutMs: number; retryIntervalMs: number };
+  workers: { maxJobsActive: number; caCallTimeoutMs: number };
   api: { port: number; publicUrl: string; trustProxy?: TrustProxy; signInCacheMs: number };
   camunda: {
     version: string;
@@ -335,6 +350,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `WORKER_MAX_JOBS_ACTIVE: ${c.WORKER_MAX_JOBS_ACTIVE} must be less than DATABASE_WORKER_POOL_SIZE (${c.DATABASE_WORKER_POOL_SIZE}), so that one job type cannot take every connection of the workers' pool`,
     ]);
   }
+  if (c.CA_CALL_TIMEOUT_MS >= 30_000) {
+    throw new ConfigError([
+      `CA_CALL_TIMEOUT_MS: ${c.CA_CALL_TIMEOUT_MS} must be less than the job timeout (30000 ms): a CA that does not answer must fail its job (retries, then an incident), not outlast it (the engine would hand the job out again, with no incident)`,
+    ]);
+  }
   const restAddress = (c.ZEEBE_REST_ADDRESS ?? 'http://localhost:8080').replace(/\/$/, '');
   const startLocalEngine =
     c.CAMUNDA_LOCAL_ENGINE !== undefined ? c.CAMUNDA_LOCAL_ENGINE === 'true' : c.ZEEBE_REST_ADDRESS === undefined;
@@ -358,8 +378,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectionTimeoutMs: c.SMTP_CONNECTION_TIMEOUT_MS,
       greetingTimeoutMs: c.SMTP_GREETING_TIMEOUT_MS,
       socketTimeoutMs: c.SMTP_SOCKET_TIMEOUT_MS,
+      retryIntervalMs: c.MAIL_RETRY_INTERVAL_MS,
     },
-    workers: { maxJobsActive: c.WORKER_MAX_JOBS_ACTIVE },
+    workers: { maxJobsActive: c.WORKER_MAX_JOBS_ACTIVE, caCallTimeoutMs: c.CA_CALL_TIMEOUT_MS },
     api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''), trustProxy: c.TRUST_PROXY, signInCacheMs: c.SIGN_IN_CACHE_SECONDS * 1000 },
     camunda: {
       version: c.CAMUNDA_VERSION,

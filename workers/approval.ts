@@ -225,7 +225,7 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
       const about = await describeRequest(pool, r);
       // Spec 001: "you will receive an email with information that there is an approval request sent".
       if (r.requesterEmail) {
-        await mailer.sendOnce(`${job.key}:approval-request-sent`, 'approval-request-sent', [r.requesterEmail], {
+        await mailer.enqueue(`${job.key}:approval-request-sent`, 'approval-request-sent', [r.requesterEmail], {
           ...about,
           requestId: r.id,
           requester: r.requester,
@@ -234,7 +234,7 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
       }
       const requesterNotified = Boolean(r.requesterEmail);
       if (approverEmails.length === 0) return { approversNotified: 0, requesterNotified };
-      await mailer.sendOnce(`${job.key}:approval-requested`, 'approval-requested', approverEmails, {
+      await mailer.enqueue(`${job.key}:approval-requested`, 'approval-requested', approverEmails, {
         ...about,
         requestId: r.id,
         requester: r.requester,
@@ -351,7 +351,7 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
       }
       if (!r.requesterEmail) return { requesterNotified: false };
       const about = await describeRequest(pool, r);
-      await mailer.sendOnce(`${job.key}:decision`, r.state === 'Approved' ? 'request-approved' : 'request-rejected', [r.requesterEmail], {
+      await mailer.enqueue(`${job.key}:decision`, r.state === 'Approved' ? 'request-approved' : 'request-rejected', [r.requesterEmail], {
         ...about,
         requestId: r.id,
         requester: r.requester,

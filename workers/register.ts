@@ -5,6 +5,7 @@
  */
 import type { Zeebe } from '@camunda8/sdk';
 import { WORKER_DEFAULTS } from '../src/config';
+import { faultPoint } from '../src/fault-points';
 import { runHandler, type AnyJobHandler, type ListenerVerdict } from './runtime';
 
 /** Outputs are validated plain data; a JSON round trip also turns dates into ISO strings. */
@@ -36,6 +37,11 @@ export interface WorkerOptions {
   onJobDone?: (type: string, outcome: 'complete' | 'verdict' | 'error' | 'fail', ms: number) => void;
   /** Where the SDK's own worker log lines go (src/engine/client.ts `workerLog`); the SDK prints them to the console otherwise. */
   sdkLog?: { debug: (m: string) => void; info: (m: string) => void; error: (m: string) => void };
+  /**
+   * The backoff before a failed job's next attempt, given the retries it has left; default
+   * `retryBackOffMs` of workers/runtime.ts (2 s, 4 s, ... up to 60 s). The fault suite makes it short.
+   */
+  retryBackOff?: (retriesLeft: number) => number;
 }
 
 export function registerWorkers(
@@ -43,7 +49,7 @@ export function registerWorkers(
   handlers: AnyJobHandler[],
   completeListenerJob: CompleteListenerJob,
   log: (line: string) => void = console.log,
-  { maxJobsActive = WORKER_DEFAULTS.maxJobsActive, onJobDone, sdkLog }: WorkerOptions = {},
+  { maxJobsActive = WORKER_DEFAULTS.maxJobsActive, onJobDone, sdkLog, retryBackOff }: WorkerOptions = {},
 ): RegisteredWorkers {
   const workers = handlers.map((def) =>
     zeebe.createWorker({
@@ -62,6 +68,8 @@ export function registerWorkers(
           retries: job.retries,
           customHeaders: job.customHeaders as Record<string, unknown>,
         });
+        // A crash between the handler's committed effect and the engine's acknowledgement (test/faults).
+        await faultPoint('before-complete', def.type);
         const report = async () => {
           switch (outcome.kind) {
             case 'complete':
@@ -79,7 +87,11 @@ export function registerWorkers(
               return job.error({ errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: asJson<Extract<Parameters<typeof job.error>[0], object>['variables']>(outcome.variables) });
             case 'fail':
               log(`[worker] ${def.type} job ${job.key}: failed (${outcome.retries} retries left): ${outcome.errorMessage}`);
-              return job.fail({ errorMessage: outcome.errorMessage, retries: outcome.retries, retryBackOff: outcome.retryBackOffMs });
+              return job.fail({
+                errorMessage: outcome.errorMessage,
+                retries: outcome.retries,
+                retryBackOff: retryBackOff && outcome.retries > 0 ? retryBackOff(outcome.retries) : outcome.retryBackOffMs,
+              });
           }
         };
         const ack = await report();

@@ -28,13 +28,29 @@ export function projectResources(root = PROJECT_ROOT): string[] {
   return [...filesIn(path.join(root, 'bpmn'), '.bpmn'), ...filesIn(path.join(root, 'forms'), '.form')];
 }
 
+/** Tries of a deployment the broker is too busy to take (504/503). */
+const DEPLOY_ATTEMPTS = 4;
+
 /** Deploys `files` as one deployment. */
 export async function deployFiles(rest: CamundaRestClient, files: string[]): Promise<DeploymentSummary> {
   if (files.length === 0) throw new Error('Nothing to deploy: no .bpmn or .form files given');
   for (const f of files) {
     if (!fs.existsSync(f)) throw new Error(`Cannot deploy ${f}: file not found`);
   }
-  const res = await rest.deployResourcesFromFiles(files);
+  // A broker still busy after its start answers 504 ("request timed out between gateway and
+  // broker"; measured with the machine loaded): deploying the same resources again is harmless
+  // (the engine keeps the version of an unchanged resource), so it is tried again a few times.
+  let res: Awaited<ReturnType<CamundaRestClient['deployResourcesFromFiles']>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await rest.deployResourcesFromFiles(files);
+      break;
+    } catch (err) {
+      const busy = /\b50[34]\b|timed out between gateway and broker/i.test((err as Error).message ?? '');
+      if (!busy || attempt >= DEPLOY_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 5_000 * attempt));
+    }
+  }
   return {
     deploymentKey: String(res.deploymentKey),
     processes: res.processes.map((p) => ({

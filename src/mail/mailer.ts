@@ -1,16 +1,22 @@
 /**
- * Sends an email at most once per effect key (the job's key): Zeebe may deliver the mail job
- * again, and a retry must not send a second message.
+ * Email goes through an outbox (`mail_outbox`), once per effect key (the job's key): Zeebe may
+ * deliver the mail job again, and a retry must not send a second message.
  *
  * No database transaction is open while the SMTP server is talked to (issue 17.9: a server that
  * accepts and never greets held a connection "idle in transaction" for 30 s). The message is
- * written to the outbox (`mail_outbox`) and committed first, then a delivery takes a short
- * lease on it, sends, and records that it was sent — each step one statement on its own:
+ * written to the outbox and committed first, then a delivery takes a short lease on it, sends,
+ * and records that it was sent — each step one statement on its own:
  *   - a retry finds the row sent and sends nothing;
- *   - a delivery that finds another one sending fails and is retried (it will find it sent);
- *   - a failed send clears the lease and fails the job, whose retry sends it.
- * Only if the database is lost between the SMTP server's acceptance and the record of it does
- * the retry (after the lease) send again — with the same Message-ID, so it can be recognised.
+ *   - a delivery that finds another one sending leaves it to that one;
+ *   - a failed send clears the lease and records the error.
+ *
+ * Mail jobs `enqueue` (issue 15.4): the message is committed and tried once at once; when the
+ * SMTP server is down the job still completes — the process and the state change its user sees
+ * never wait for mail — and the outbox dispatcher (`startOutboxDispatcher`, started beside the
+ * workers) sends it when the server is back, exactly once. `sendOnce` (send now or fail) is the
+ * same delivery for callers that must know.
+ * Only if the database is lost between the SMTP server's acceptance and the record of it does a
+ * later delivery (after the lease) send again — with the same Message-ID, so it can be recognised.
  */
 import crypto from 'node:crypto';
 import type { Pool } from 'pg';
@@ -18,8 +24,18 @@ import { renderMail, type TemplateName } from './templates';
 import type { MailTransport } from './transport';
 
 export interface Mailer {
-  /** Renders and sends; returns whether it was sent now (false: an earlier delivery sent it). */
+  /** Renders and sends; returns whether it was sent now (false: an earlier delivery sent it). Fails when the send fails. */
   sendOnce(effectKey: string, template: TemplateName, to: string[], data: Record<string, unknown>): Promise<{ sent: boolean; messageId: string }>;
+  /**
+   * Renders the message into the outbox (committed) and tries to send it once. A send that fails
+   * leaves it waiting for the dispatcher (`queued: true`); fails only when the outbox cannot be written.
+   */
+  enqueue(effectKey: string, template: TemplateName, to: string[], data: Record<string, unknown>): Promise<{ sent: boolean; queued: boolean; messageId: string }>;
+  /**
+   * Sends the messages waiting in the outbox (oldest first, at most `limit`); stops at the first
+   * failed send (the server is likely down for the others too). Returns how many went out.
+   */
+  deliverPending(limit?: number): Promise<{ sent: number; failed: number }>;
 }
 
 interface OutboxRow {
@@ -37,49 +53,120 @@ const LEASE_MARGIN_MS = 5_000;
 
 export function createMailer(pool: Pool, transport: MailTransport): Mailer {
   const leaseMs = transport.sendTimeoutMs + LEASE_MARGIN_MS;
+
+  /** 1. The message, committed before anything is sent; the first delivery's content is the one. */
+  async function write(effectKey: string, template: TemplateName, to: string[], data: Record<string, unknown>): Promise<void> {
+    if (to.length === 0) throw new Error(`no recipient for ${template} (effect ${effectKey})`);
+    if (effectKey.length === 0 || effectKey.length > 200) throw new Error(`effect key must be 1..200 characters, got ${effectKey.length}`);
+    const mail = renderMail(template, data);
+    await pool.query(
+      `INSERT INTO mail_outbox (effect_key, template, recipients, subject, body_text, body_html, message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (effect_key) DO NOTHING`,
+      [effectKey, template, to, mail.subject, mail.text, mail.html ?? null, `<${crypto.randomUUID()}@workplace-pki>`],
+    );
+  }
+
+  /**
+   * 2-4. Lease, send, record. Resolves `sent: true` when it went out now, `sent: false` when it
+   * had gone out before, `busy` when another delivery holds the lease; rejects when the send fails.
+   */
+  async function deliver(effectKey: string, template: string | undefined): Promise<{ sent: boolean; busy: boolean; messageId: string }> {
+    // 2. The lease: only one delivery talks to SMTP about this message at a time.
+    const claimed = await pool.query<OutboxRow>(
+      `UPDATE mail_outbox SET sending_until = now() + $2 * interval '1 millisecond', attempts = attempts + 1
+        WHERE effect_key = $1 AND ($3::text IS NULL OR template = $3) AND sent_at IS NULL AND (sending_until IS NULL OR sending_until < now())
+        RETURNING template, recipients, subject, body_text, body_html, message_id, sent_at`,
+      [effectKey, leaseMs, template ?? null],
+    );
+    const row = claimed.rows[0];
+    if (!row) {
+      const { rows } = await pool.query<OutboxRow>('SELECT template, message_id, sent_at FROM mail_outbox WHERE effect_key = $1', [effectKey]);
+      const existing = rows[0];
+      if (!existing) throw new Error(`email ${effectKey} vanished from the outbox`);
+      if (template !== undefined && existing.template !== template) throw new Error(`effect key ${effectKey} was used for the email '${existing.template}', not '${template}'`);
+      return { sent: false, busy: !existing.sent_at, messageId: existing.message_id };
+    }
+
+    // 3. Send, with no connection held.
+    try {
+      await transport.send({ to: row.recipients, subject: row.subject, text: row.body_text, ...(row.body_html ? { html: row.body_html } : {}), messageId: row.message_id });
+    } catch (err) {
+      await pool
+        .query('UPDATE mail_outbox SET sending_until = NULL, last_error = $2 WHERE effect_key = $1', [effectKey, String((err as Error).message ?? err).slice(0, 1000)])
+        .catch(() => undefined); // the lease then runs out on its own
+      throw err;
+    }
+
+    // 4. Sent.
+    await pool.query('UPDATE mail_outbox SET sent_at = now(), sending_until = NULL, last_error = NULL WHERE effect_key = $1', [effectKey]);
+    return { sent: true, busy: false, messageId: row.message_id };
+  }
+
   return {
     async sendOnce(effectKey, template, to, data) {
-      if (to.length === 0) throw new Error(`no recipient for ${template} (effect ${effectKey})`);
-      if (effectKey.length === 0 || effectKey.length > 200) throw new Error(`effect key must be 1..200 characters, got ${effectKey.length}`);
-
-      // 1. The message, committed before anything is sent; the first delivery's content is the one.
-      const mail = renderMail(template, data);
-      await pool.query(
-        `INSERT INTO mail_outbox (effect_key, template, recipients, subject, body_text, body_html, message_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (effect_key) DO NOTHING`,
-        [effectKey, template, to, mail.subject, mail.text, mail.html ?? null, `<${crypto.randomUUID()}@workplace-pki>`],
-      );
-
-      // 2. The lease: only one delivery talks to SMTP about this message at a time.
-      const claimed = await pool.query<OutboxRow>(
-        `UPDATE mail_outbox SET sending_until = now() + $2 * interval '1 millisecond', attempts = attempts + 1
-          WHERE effect_key = $1 AND template = $3 AND sent_at IS NULL AND (sending_until IS NULL OR sending_until < now())
-          RETURNING template, recipients, subject, body_text, body_html, message_id, sent_at`,
-        [effectKey, leaseMs, template],
-      );
-      const row = claimed.rows[0];
-      if (!row) {
-        const { rows } = await pool.query<OutboxRow>('SELECT template, message_id, sent_at FROM mail_outbox WHERE effect_key = $1', [effectKey]);
-        const existing = rows[0];
-        if (!existing) throw new Error(`email ${effectKey} vanished from the outbox`);
-        if (existing.template !== template) throw new Error(`effect key ${effectKey} was used for the email '${existing.template}', not '${template}'`);
-        if (existing.sent_at) return { sent: false, messageId: existing.message_id };
-        throw new Error(`email ${effectKey} is being sent by another delivery of this job; retry to learn whether it went out`);
-      }
-
-      // 3. Send, with no connection held.
+      await write(effectKey, template, to, data);
+      const r = await deliver(effectKey, template);
+      if (r.busy) throw new Error(`email ${effectKey} is being sent by another delivery of this job; retry to learn whether it went out`);
+      return { sent: r.sent, messageId: r.messageId };
+    },
+    async enqueue(effectKey, template, to, data) {
+      await write(effectKey, template, to, data);
       try {
-        await transport.send({ to: row.recipients, subject: row.subject, text: row.body_text, ...(row.body_html ? { html: row.body_html } : {}), messageId: row.message_id });
+        const r = await deliver(effectKey, template);
+        return { sent: r.sent, queued: r.busy, messageId: r.messageId };
       } catch (err) {
-        await pool
-          .query('UPDATE mail_outbox SET sending_until = NULL, last_error = $2 WHERE effect_key = $1', [effectKey, String((err as Error).message ?? err).slice(0, 1000)])
-          .catch(() => undefined); // the lease then runs out on its own
-        throw err;
+        if (/vanished|was used for/.test((err as Error).message)) throw err;
+        const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM mail_outbox WHERE effect_key = $1', [effectKey]);
+        return { sent: false, queued: true, messageId: rows[0]?.message_id ?? '' };
       }
+    },
+    async deliverPending(limit = 50) {
+      const { rows } = await pool.query<{ effect_key: string }>(
+        `SELECT effect_key FROM mail_outbox WHERE sent_at IS NULL AND (sending_until IS NULL OR sending_until < now())
+          ORDER BY attempts, created_at LIMIT $1`, // one that keeps failing goes behind the others
+        [limit],
+      );
+      let sent = 0;
+      for (const { effect_key } of rows) {
+        try {
+          if ((await deliver(effect_key, undefined)).sent) sent++;
+        } catch {
+          return { sent, failed: 1 };
+        }
+      }
+      return { sent, failed: 0 };
+    },
+  };
+}
 
-      // 4. Sent.
-      await pool.query('UPDATE mail_outbox SET sent_at = now(), sending_until = NULL, last_error = NULL WHERE effect_key = $1', [effectKey]);
-      return { sent: true, messageId: row.message_id };
+export interface OutboxDispatcher {
+  stop(): Promise<void>;
+}
+
+/**
+ * Sends what waits in the outbox every `intervalMs` (MAIL_RETRY_INTERVAL_MS), until stopped: the
+ * retries of email that could not go out when its job ran (issue 15.4). One round at a time.
+ */
+export function startOutboxDispatcher(mailer: Mailer, { intervalMs, log }: { intervalMs: number; log: (line: string) => void }): OutboxDispatcher {
+  let round: Promise<void> = Promise.resolve();
+  let failing = false;
+  const timer = setInterval(() => {
+    round = round.then(async () => {
+      try {
+        const r = await mailer.deliverPending();
+        if (r.sent > 0) log(`[mail] sent ${r.sent} email(s) that were waiting in the outbox`);
+        if (r.failed > 0 && !failing) log('[mail] the SMTP server refuses or does not answer; email waits in the outbox (retried)');
+        failing = r.failed > 0;
+      } catch (err) {
+        log(`[mail] the outbox could not be read: ${(err as Error).message}`);
+      }
+    });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await round;
     },
   };
 }

@@ -4,6 +4,7 @@
  * by the first delivery instead of issuing, sending or transitioning a second time.
  */
 import type { Pool } from 'pg';
+import { faultPoint } from '../fault-points';
 import { withTransaction, type Queryable } from './db';
 
 export interface EffectOutcome<R> {
@@ -32,6 +33,7 @@ export async function applyOnce<R>(
     );
     if (claim.rowCount !== 1) return undefined;
     const result = await effect(tx);
+    await faultPoint('in-transaction', kind); // a crash here must roll everything back (test/faults)
     await tx.query('UPDATE job_effects SET result = $2 WHERE effect_key = $1', [key, JSON.stringify(result ?? null)]);
     return { result };
   });

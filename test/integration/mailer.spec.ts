@@ -58,6 +58,23 @@ describe('mailer', () => {
     await smtp.waitFor((m) => m.subject.includes('request 4102'));
   });
 
+  it('when a mail job enqueues while the SMTP server cannot be reached, then it returns at once with the email queued, and the outbox sends it once when the server is back (issue 15.4)', async () => {
+    const key = `job-${Date.now()}-queued`;
+    const down = createMailer(pool, createMailTransport({ smtpUrl: 'smtp://127.0.0.1:1', from: 'pki@example.test', captureDir: '/unused' }));
+    const queued = await down.enqueue(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4107 });
+    expect(queued).to.include({ sent: false, queued: true });
+    expect((await down.deliverPending()).failed, 'still down').to.equal(1);
+    const up = createMailer(pool, createMailTransport({ smtpUrl: smtp.url, from: 'pki@example.test', captureDir: '/unused' }));
+    // Rows of other tests may wait too: deliver until ours went out.
+    for (let i = 0; i < 5 && !(await pool.query('SELECT 1 FROM mail_outbox WHERE effect_key = $1 AND sent_at IS NOT NULL', [key])).rowCount; i++) await up.deliverPending();
+    await up.deliverPending();
+    expect(await up.enqueue(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4107 })).to.deep.equal({ sent: false, queued: false, messageId: queued.messageId });
+    const mail = await smtp.waitFor((m) => m.subject.includes('request 4107'));
+    expect(mail.raw).to.contain(queued.messageId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.inbox.filter((m) => m.subject.includes('request 4107'))).to.have.length(1);
+  });
+
   describe('no database transaction while SMTP talks (issue 17.9)', () => {
     /** A server that accepts connections and never says a word: no SMTP greeting, ever. */
     let silent: net.Server;

@@ -9,7 +9,7 @@ import { completeListenerJob, credentialsFor } from '../../src/engine/rest';
 import { createMailer } from '../../src/mail/mailer';
 import { createMailTransport } from '../../src/mail/transport';
 import { createAllHandlers } from '../../workers';
-import { registerWorkers } from '../../workers/register';
+import { registerWorkers, type RegisteredWorkers } from '../../workers/register';
 import { testCa } from '../integration/ca/support';
 import { requireEngine, type TestEngine } from './engine';
 import { createCompletedTaskSource } from '../../src/engine/completed-tasks';
@@ -28,7 +28,7 @@ async function deployAndWork(engine: TestEngine): Promise<void> {
   const smtp = await testSmtp();
   await deployAll(engine.clients.rest, { log: () => undefined });
   const { camunda } = engine.config;
-  const workers = registerWorkers(
+  const register = () => registerWorkers(
     engine.clients.zeebe,
     createAllHandlers({
       pool: db.pool,
@@ -43,7 +43,28 @@ async function deployAndWork(engine: TestEngine): Promise<void> {
     (jobKey, verdict) => completeListenerJob(engine.restAddress, credentialsFor(engine.config), jobKey, verdict),
     () => undefined,
   );
-  onRunEnd(() => workers.close());
+  let workers: RegisteredWorkers | undefined = register();
+  onRunEnd(async () => workers?.close());
+  suspend = async () => {
+    const running = workers;
+    workers = undefined;
+    await running?.close();
+    return async () => {
+      workers ??= register();
+    };
+  };
+}
+
+let suspend: (() => Promise<() => Promise<void>>) | undefined;
+
+/**
+ * Stops the run's own workers until the returned function is called — for the fault suite
+ * (test/faults), whose workers must be the only ones taking jobs (a worker process it kills, a
+ * CA that fails). Nothing to stop when no suite has started them.
+ */
+export async function suspendAppWorkers(): Promise<() => Promise<void>> {
+  if (pending) await pending;
+  return suspend ? suspend() : async () => undefined;
 }
 
 /** The engine with the application deployed and its workers running. */

@@ -51,6 +51,20 @@ describe('config: mail', () => {
   });
 });
 
+describe('config: faults (issue 15)', () => {
+  it('when nothing is set, then waiting email is retried every 30 s and a CA call is bounded below the 30 s job timeout', () => {
+    const c = loadConfig(base);
+    expect(c.mail.retryIntervalMs).to.equal(30_000);
+    expect(c.workers.caCallTimeoutMs).to.equal(20_000);
+  });
+
+  it('when a CA call may outlast the job timeout, then the start is refused naming the variable', () => {
+    expect(loadConfig({ ...base, CA_CALL_TIMEOUT_MS: '5000', MAIL_RETRY_INTERVAL_MS: '1000' })).to.deep.include({ workers: { maxJobsActive: 8, caCallTimeoutMs: 5000 } });
+    expect(() => loadConfig({ ...base, CA_CALL_TIMEOUT_MS: '30000' })).to.throw(ConfigError, /CA_CALL_TIMEOUT_MS: 30000 must be less than the job timeout/);
+    expect(() => loadConfig({ ...base, MAIL_RETRY_INTERVAL_MS: 'often' })).to.throw(ConfigError, /MAIL_RETRY_INTERVAL_MS/);
+  });
+});
+
 describe('config: proxies in front of the API (issue 17.17)', () => {
   it('when TRUST_PROXY is unset or false, then no proxy is trusted; a hop count or a list of proxies is used as given', () => {
     expect(loadConfig(base).api.trustProxy).to.equal(undefined);
