@@ -34,6 +34,11 @@ export interface EngineCapabilities {
   users: 'rest-v2' | 'webapp-index';
   /** Name of a user task's key in REST v2 search results (renamed in 8.8). */
   userTaskKeyField: 'key' | 'userTaskKey';
+  /**
+   * How a REST v2 search asks for the next page: `search-after` (8.6: `page.searchAfter` = the
+   * previous answer's `page.lastSortValues`) or `cursor` (8.8+: `page.after` = `page.endCursor`).
+   */
+  searchPaging: 'search-after' | 'cursor';
   /** Features this engine lacks, in words, for the start-up line. */
   lacks: string[];
 }
@@ -66,6 +71,7 @@ export function capabilitiesOf(version: string): EngineCapabilities {
       signIn: 'webapp-login',
       users: 'webapp-index',
       userTaskKeyField: 'key',
+      searchPaging: 'search-after',
       lacks: [
         'user task listeners (the approval rules are enforced by the "Check decision" task instead)',
         'groups and authorizations (approvers come from the store; every Tasklist user sees every task)',
@@ -83,6 +89,7 @@ export function capabilitiesOf(version: string): EngineCapabilities {
     signIn: 'rest-v2-me',
     users: 'rest-v2',
     userTaskKeyField: 'userTaskKey',
+    searchPaging: 'cursor',
     lacks: [],
   };
 }

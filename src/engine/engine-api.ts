@@ -34,6 +34,8 @@ export interface UserTaskQuery {
   userTaskKey?: string;
   state?: UserTaskSummary['state'];
   elementId?: string;
+  /** The BPMN process id of the task's own process (not of a calling parent). */
+  processDefinitionId?: string;
 }
 
 export type ProcessInstanceState = 'ACTIVE' | 'COMPLETED' | 'TERMINATED' | 'CANCELED';
@@ -156,16 +158,59 @@ function userTaskFilter(q: UserTaskQuery, caps: EngineCapabilities): Record<stri
     ...(q.userTaskKey ? { [caps.userTaskKeyField]: caps.generation === '8.6' ? Number(q.userTaskKey) : q.userTaskKey } : {}),
     ...(q.state ? { state: q.state } : {}),
     ...(q.elementId ? { elementId: q.elementId } : {}),
+    ...(q.processDefinitionId ? { processDefinitionId: q.processDefinitionId } : {}),
   };
 }
 
+/** Tasks per page of the REST v2 search. */
+export const USER_TASK_PAGE = 100;
+/** A search stops after this many pages (100,000 tasks): more would be a query without a useful filter. */
+const MAX_PAGES = 1000;
+
+interface SearchPage {
+  totalItems?: number;
+  /** 8.6 */
+  lastSortValues?: unknown[];
+  /** 8.8+ */
+  endCursor?: string | null;
+}
+
+/**
+ * Every user task matching `q`, oldest first: pages through the search (the engine answers one
+ * page at a time; with only the first page, tasks the search still shows as CREATED after they
+ * were completed hid the open ones behind them — issue 14). 8.6 pages with `searchAfter`, 8.8+
+ * with a cursor (capabilities.searchPaging).
+ */
 async function searchUserTasksRest(e: EngineEndpoints, caps: EngineCapabilities, q: UserTaskQuery): Promise<UserTaskSummary[]> {
-  const r = await restCall<{ items?: Array<Record<string, unknown>> }>(e.restAddress, e.restCredentials, 'POST', '/v2/user-tasks/search', {
-    filter: userTaskFilter(q, caps),
-    page: { limit: 100 },
-  });
-  if (!r.ok) throw new Error(`POST /v2/user-tasks/search → ${r.status} ${r.text.slice(0, 300)}`);
-  return (r.body?.items ?? []).map((i) => userTaskFromRest(i, caps));
+  const out: UserTaskSummary[] = [];
+  const seen = new Set<string>();
+  let next: Record<string, unknown> = {};
+  for (let pages = 0; pages < MAX_PAGES; pages++) {
+    const r = await restCall<{ items?: Array<Record<string, unknown>>; page?: SearchPage }>(e.restAddress, e.restCredentials, 'POST', '/v2/user-tasks/search', {
+      filter: userTaskFilter(q, caps),
+      sort: [{ field: 'creationDate', order: 'asc' }],
+      page: { limit: USER_TASK_PAGE, ...next },
+    });
+    if (!r.ok) throw new Error(`POST /v2/user-tasks/search → ${r.status} ${r.text.slice(0, 300)}`);
+    const items = r.body?.items ?? [];
+    for (const i of items) {
+      const t = userTaskFromRest(i, caps);
+      // A task whose state changed between two pages may come twice.
+      if (seen.has(t.userTaskKey)) continue;
+      seen.add(t.userTaskKey);
+      out.push(t);
+    }
+    const page = r.body?.page;
+    if (items.length < USER_TASK_PAGE) break;
+    if (caps.searchPaging === 'cursor') {
+      if (!page?.endCursor) break;
+      next = { after: page.endCursor };
+    } else {
+      if (!page?.lastSortValues?.length) break;
+      next = { searchAfter: page.lastSortValues };
+    }
+  }
+  return out;
 }
 
 /** Camunda 8.6: REST v2 without credentials + Operate + Tasklist sessions. */
