@@ -8,7 +8,10 @@ export interface SearchSpec {
   table: string;
   /** SELECT list producing the row type (camelCase aliases). */
   select: string;
-  /** Columns searched (case-insensitively) by the free text; arrays are searched element-wise. */
+  /**
+   * Columns searched (case-insensitively) by the free text; `name[]` is a text array, searched as
+   * its elements joined by spaces (`search_text`, migration 110: an expression an index can serve).
+   */
   textColumns: string[];
   machine: StateMachine<string>;
   /** Further fixed conditions, e.g. `card_type_id = $1`, with their values. */
@@ -29,7 +32,7 @@ export async function searchTable<T>(q: Queryable, spec: SearchSpec, params: Sea
     const n = values.length;
     conds.push(
       `(${spec.textColumns
-        .map((c) => (c.endsWith('[]') ? `array_to_string(${c.slice(0, -2)}, ' ') ILIKE $${n}` : `${c} ILIKE $${n}`))
+        .map((c) => (c.endsWith('[]') ? `search_text(${c.slice(0, -2)}) ILIKE $${n}` : `${c} ILIKE $${n}`))
         .join(' OR ')})`,
     );
   }
