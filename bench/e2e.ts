@@ -10,14 +10,15 @@
  *
  * Both are driven alike: each instance is started with createProcessInstanceWithResult (its
  * start-to-end latency is the engine's own answer), and one driver finds the open user tasks
- * with the REST v2 search and claims and completes each as the requester through Tasklist —
- * the calls the engine suites make (test/support/task-driver.ts). At most BENCH_IN_FLIGHT
- * instances run at once.
+ * with the REST v2 search (every page) and claims and completes each as the requester through
+ * Tasklist — the calls the engine suites make (bench/task-driver.ts, which also times each step
+ * of a user task). At most BENCH_IN_FLIGHT instances run at once.
  *
- * Then the store's object search over 100,000 certificates.
+ * Then, with the engine stopped, the store's object search over 100,000 certificates before and
+ * after its indexes (bench/search.ts; BENCH_SEARCH_CERTIFICATES=0 leaves it out).
  *
  * Counts: 100 and 1,000 (add 10,000 with --with-10k; BENCH_COUNTS=20,50 for a quick look).
- * Output: a table, bench/results/e2e-latest.json and bench/results/e2e-throughput.svg.
+ * Output: a table, bench/results/e2e-latest.json, e2e-throughput.svg and search-latest.json.
  * The engine is one per machine: on a shared machine run it under the engine lock, e.g.
  * `flock /tmp/engine-tests.lock npm run bench:e2e`. A local engine is stopped at the end.
  */
@@ -39,7 +40,6 @@ import { createCompletedTaskSource } from '../src/engine/completed-tasks';
 import { createMailer } from '../src/mail/mailer';
 import { createMailTransport } from '../src/mail/transport';
 import { createAsset } from '../src/store/assets';
-import { searchCertificates } from '../src/store/certificates';
 import { createProfile } from '../src/store/profiles';
 import { createAllHandlers } from '../workers';
 import { registerWorkers, type RegisteredWorkers } from '../workers/register';
@@ -50,6 +50,8 @@ import { runCleanups } from '../test/support/lifecycle';
 import { testSmtp } from '../test/support/smtp';
 import { BASELINE_CHILD, BASELINE_JOB_TYPES, BASELINE_PARENT, writeBaselineModels } from './e2e-baseline';
 import { lineChartSvg } from './chart';
+import { printSearch, saveSearch, searchBeforeAndAfter, type SearchReport } from './search';
+import { startTaskDriver, summary, type DriverStats } from './task-driver';
 
 const RESULTS = path.join(__dirname, 'results');
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 48);
@@ -59,18 +61,14 @@ const counts = process.env.BENCH_COUNTS
   : [100, 1000, ...(process.argv.includes('--with-10k') ? [10_000] : [])];
 /** BENCH_STOP_AT (a time): no instance starts after it; the run in progress ends with what it completed. */
 const STOP_AT = process.env.BENCH_STOP_AT ? Date.parse(process.env.BENCH_STOP_AT) : Infinity;
+/** Claim-and-complete sequences the driver runs at once. */
+const DRIVER_PARALLEL = Number(process.env.BENCH_DRIVER_PARALLEL ?? 8);
 const REQUESTER = 'operator';
 const requesterCreds = { username: REQUESTER, password: demoUser(REQUESTER).password };
-const USER_TASKS = ['Task_UploadCsr', 'Task_EditRequest', 'Task_Download'] as const;
 const REAL_PARENT = 'AssetsProcEnrollProfile';
 const REAL_CHILD = 'AssetsSubProcEnrollP10Profile';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
-function summary(values: number[]) {
-  const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, p50: Math.round(pct(s, 50)), p95: Math.round(pct(s, 95)), p99: Math.round(pct(s, 99)) };
-}
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 /** Job durations by type, activation (arrival at the worker) to the engine's acknowledgement. */
@@ -89,70 +87,6 @@ class JobTimes {
   }
 }
 
-/**
- * Completes every open user task of `processDefinitionId` as the requester, as Tasklist's
- * "Assign to me" and "Complete task" do: searches (REST v2) every DRIVER_INTERVAL_MS, claims
- * and completes (Tasklist API), `parallel` at a time.
- */
-function taskDriver(api: EngineApi, processDefinitionId: string, variablesFor: (elementId: string) => Record<string, unknown>, parallel = 8) {
-  const done = new Set<string>();
-  const busy = new Set<string>();
-  let stopped = false;
-  let failures = 0;
-  let completed = 0;
-  const queue: Array<{ key: string; elementId: string }> = [];
-  let running = 0;
-  const pump = () => {
-    while (running < parallel && queue.length) {
-      const t = queue.shift()!;
-      running++;
-      void (async () => {
-        try {
-          const claimed = await api.assignUserTaskAs(requesterCreds, t.key, REQUESTER);
-          if (!claimed.ok) throw new Error(`claim ${claimed.status} ${claimed.detail}`);
-          const r = await api.completeUserTaskAs(requesterCreds, t.key, variablesFor(t.elementId));
-          if (!r.ok) throw new Error(`complete ${r.status} ${r.detail}`);
-          done.add(t.key);
-          completed++;
-        } catch (err) {
-          failures++;
-          if (failures <= 5) console.log(`    driver: ${t.elementId} ${t.key}: ${(err as Error).message}`);
-        } finally {
-          busy.delete(t.key);
-          running--;
-          pump();
-        }
-      })();
-    }
-  };
-  const loop = (async () => {
-    while (!stopped) {
-      for (const elementId of USER_TASKS) {
-        try {
-          const open = await api.searchUserTasks({ state: 'CREATED', elementId });
-          for (const t of open) {
-            if (t.processDefinitionId !== processDefinitionId || done.has(t.userTaskKey) || busy.has(t.userTaskKey)) continue;
-            busy.add(t.userTaskKey);
-            queue.push({ key: t.userTaskKey, elementId });
-          }
-          pump();
-        } catch (err) {
-          failures++;
-          console.log(`    driver: search: ${(err as Error).message}`);
-        }
-      }
-      await sleep(DRIVER_INTERVAL_MS);
-    }
-  })();
-  return {
-    stats: () => ({ completed, failures }),
-    stop: async () => {
-      stopped = true;
-      await loop;
-    },
-  };
-}
-const DRIVER_INTERVAL_MS = 250;
 
 /** Rows and tuple bytes in every table of the store. */
 async function footprint(pool: Pool): Promise<{ rows: number; bytes: number }> {
@@ -176,11 +110,23 @@ interface PhaseResult {
   perSecond: number;
   latencyMs: ReturnType<typeof summary>;
   jobMs: Record<string, ReturnType<typeof summary>>;
-  userTasks: { completed: number; failures: number };
+  userTasks: DriverStats;
   rssMb: { start: number; end: number };
   loadAverage: { start: number[]; end: number[] };
   db?: { rowsPerEnrollment: number; bytesPerEnrollment: number };
   mails?: number;
+}
+
+interface Report {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; platform: string; node: string };
+  engine: { version: string; local: boolean };
+  inFlight: number;
+  maxJobsActive: number;
+  driverParallel: number;
+  runs: PhaseResult[];
+  ratios: Array<{ instances: number; realOverBaseline: number }>;
+  objectSearch: SearchReport | undefined;
 }
 
 async function main(): Promise<void> {
@@ -190,10 +136,11 @@ async function main(): Promise<void> {
   const handle = await up({ config, fresh: true, log });
   const stopEngine = config.camunda.startLocalEngine;
   const clients = createCamundaClients(config);
+  let finish: (search: SearchReport | undefined) => Report;
   try {
     const releaseWorkers = config.camunda.startLocalEngine ? claimWorkers(config.dataDir, 'bench:e2e') : () => undefined;
     try {
-      await run(config, clients, createEngineApi(endpointsOf(config), handle.capabilities), handle.capabilities.version, handle.restAddress);
+      finish = await run(config, clients, createEngineApi(endpointsOf(config), handle.capabilities), handle.capabilities.version, handle.restAddress);
     } finally {
       releaseWorkers();
     }
@@ -202,9 +149,24 @@ async function main(): Promise<void> {
     await runCleanups();
     if (stopEngine) await down({ config, log });
   }
+  // The object search needs no engine: it runs after the engine is stopped.
+  let search: SearchReport | undefined;
+  if (SEARCH_CERTIFICATES > 0) {
+    console.log(`  object search over ${SEARCH_CERTIFICATES.toLocaleString('en-US')} certificates (bench/search.ts) …`);
+    try {
+      search = await searchBeforeAndAfter(SEARCH_CERTIFICATES, log);
+      saveSearch(search);
+    } finally {
+      await runCleanups();
+    }
+  }
+  printTable(finish(search));
+  if (search) printSearch(search);
+  console.log(`\n  written: bench/results/e2e-latest.json, bench/results/e2e-throughput.svg, bench/results/search-latest.json`);
 }
 
-async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<typeof createCamundaClients>, api: EngineApi, engineVersion: string, restAddress: string): Promise<void> {
+/** Runs every count, baseline then real; returns what writes the report (with the object search, once it has run). */
+async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<typeof createCamundaClients>, api: EngineApi, engineVersion: string, restAddress: string): Promise<(search: SearchReport | undefined) => Report> {
   const { ca, db, masterKey } = await testCa();
   const pool = db.pool;
   const smtp = await testSmtp();
@@ -256,7 +218,7 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
     const before = real ? await footprint(pool) : undefined;
     const mailsBefore = smtp.inbox.length;
     times.reset();
-    const driver = taskDriver(api, real ? REAL_CHILD : BASELINE_CHILD, variablesFor);
+    const driver = startTaskDriver({ api, processDefinitionId: real ? REAL_CHILD : BASELINE_CHILD, user: requesterCreds, variablesFor, parallel: DRIVER_PARALLEL });
     const latencies: number[] = [];
     let failed = 0;
     let next = 0;
@@ -321,19 +283,17 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
   }
   await Promise.all(workers.map((w) => w.close()));
 
-  console.log(`  object search over ${SEARCH_CERTIFICATES.toLocaleString('en-US')} certificates …`);
-  const search = await searchBench(pool, profile.id);
-  printTable(save(results, search));
-  console.log(`\n  written: bench/results/e2e-latest.json, bench/results/e2e-throughput.svg`);
+  return (search) => save(results, search);
 
-  function save(results: PhaseResult[], search: Awaited<ReturnType<typeof searchBench>> | undefined) {
+  function save(results: PhaseResult[], search: SearchReport | undefined): Report {
     const done = counts.filter((n) => results.some((r) => r.kind === 'real' && r.instances === n) && results.some((r) => r.kind === 'baseline' && r.instances === n));
-    const report = {
+    const report: Report = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGb: Math.round(os.totalmem() / 1024 ** 3), platform: `${os.type()} ${os.release()}`, node: process.version },
       engine: { version: engineVersion, local: config.camunda.startLocalEngine },
       inFlight: IN_FLIGHT,
       maxJobsActive: config.workers.maxJobsActive,
+      driverParallel: DRIVER_PARALLEL,
       runs: results,
       ratios: done.map((n) => {
         const b = results.find((r) => r.kind === 'baseline' && r.instances === n)!;
@@ -355,42 +315,7 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
   }
 }
 
-/** Fills the store to SEARCH_CERTIFICATES certificates and times its object search. */
-async function searchBench(pool: Pool, profileId: number) {
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM certificates');
-  const missing = SEARCH_CERTIFICATES - Number(rows[0]!.n);
-  if (missing > 0) {
-    // Bulk fill straight in SQL: the object search reads only this table.
-    await pool.query(
-      `INSERT INTO certificates (state, profile_id, subject, dns_names, serial)
-       SELECT (ARRAY['Valid','Certificate requested','Rejected','Certificate expired','Superseded'])[1 + i % 5],
-              $1, 'CN=host-' || i || '.corp.example.com,O=Example', ARRAY['host-' || i || '.corp.example.com'],
-              md5('bench-' || i || '-' || clock_timestamp())
-       FROM generate_series(1, $2::int) AS i`,
-      [profileId, missing],
-    );
-    await pool.query('ANALYZE certificates');
-  }
-  const time = async (params: Parameters<typeof searchCertificates>[1], runs = 40) => {
-    const ms: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await searchCertificates(pool, params);
-      ms.push(performance.now() - t0);
-    }
-    const s = [...ms].sort((a, b) => a - b);
-    return { p50: Math.round(pct(s, 50) * 10) / 10, p95: Math.round(pct(s, 95) * 10) / 10 };
-  };
-  return {
-    certificates: Math.max(SEARCH_CERTIFICATES, Number(rows[0]!.n)),
-    textMs: await time({ text: 'host-4242.' }),
-    textNoMatchMs: await time({ text: 'nowhere-xyz' }),
-    stateMs: await time({ state: 'Valid' }),
-    stateAndTextMs: await time({ state: 'Valid', text: 'host-42' }),
-  };
-}
-
-function printTable(report: { runs: PhaseResult[]; ratios: Array<{ instances: number; realOverBaseline: number }>; objectSearch: Awaited<ReturnType<typeof searchBench>> | undefined }): void {
+function printTable(report: Report): void {
   const pad = (s: unknown, w: number) => String(s).padStart(w);
   console.log(`\n  ${'run'.padEnd(9)} ${pad('n', 6)} ${pad('done/s', 8)} ${pad('p50 ms', 8)} ${pad('p95 ms', 8)} ${pad('p99 ms', 8)} ${pad('RSS MB', 13)} ${pad('rows/enr', 9)} ${pad('bytes/enr', 10)} ${pad('load', 5)}`);
   for (const r of report.runs) {
@@ -402,10 +327,14 @@ function printTable(report: { runs: PhaseResult[]; ratios: Array<{ instances: nu
   for (const r of report.runs) {
     console.log(`    ${r.kind} × ${r.instances}: ${Object.entries(r.jobMs).map(([t, s]) => `${t} ${s.p50}/${s.p95}`).join(', ')}`);
   }
+  console.log('\n  user tasks (p50 / p95 ms): created → found by the search, queued, claim, complete; search round; most pages; most stale:');
+  for (const r of report.runs) {
+    const u = r.userTasks;
+    const f = (s: DriverStats['claimMs']) => `${s.p50}/${s.p95}`;
+    console.log(`    ${r.kind} × ${r.instances}: ${u.completed} done, ${u.failures} failed; ${f(u.createdToFoundMs)}, ${f(u.queuedMs)}, ${f(u.claimMs)}, ${f(u.completeMs)}; ${f(u.searchMs)}; ${u.maxPages}; ${u.maxStale}`);
+  }
   console.log('\n  ratio real / baseline (instances completed per second):');
   for (const x of report.ratios) console.log(`    ${pad(x.instances, 6)}: ${x.realOverBaseline.toFixed(2)}${x.realOverBaseline >= 0.8 ? '' : '  (below the 0.8 target)'}`);
-  const s = report.objectSearch;
-  if (s) console.log(`\n  object search, ${s.certificates.toLocaleString('en-US')} certificates (p50 / p95 ms): text ${s.textMs.p50}/${s.textMs.p95}, text (no match) ${s.textNoMatchMs.p50}/${s.textNoMatchMs.p95}, state ${s.stateMs.p50}/${s.stateMs.p95}, state + text ${s.stateAndTextMs.p50}/${s.stateAndTextMs.p95}`);
 }
 
 main().catch(async (err: Error) => {
