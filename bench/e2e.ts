@@ -124,6 +124,8 @@ interface Report {
   inFlight: number;
   maxJobsActive: number;
   driverParallel: number;
+  /** The engine's settings given through the environment (ZEEBE_BROKER_EXPORTERS_*), when any. */
+  engineSettings: Record<string, string>;
   runs: PhaseResult[];
   ratios: Array<{ instances: number; realOverBaseline: number }>;
   objectSearch: SearchReport | undefined;
@@ -294,6 +296,7 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
       inFlight: IN_FLIGHT,
       maxJobsActive: config.workers.maxJobsActive,
       driverParallel: DRIVER_PARALLEL,
+      engineSettings: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ZEEBE_BROKER_EXPORTERS_') && e[1] !== undefined)),
       runs: results,
       ratios: done.map((n) => {
         const b = results.find((r) => r.kind === 'baseline' && r.instances === n)!;
