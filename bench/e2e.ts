@@ -227,6 +227,11 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
     const rssStart = process.memoryUsage().rss;
     const loadStart = os.loadavg();
     const started = performance.now();
+    // A line a minute, so that a long run shows it is moving (and a broken one shows it early).
+    const progress = setInterval(() => {
+      const u = driver.stats();
+      console.log(`    … ${latencies.length}/${n} done after ${Math.round((performance.now() - started) / 1000)} s; user tasks ${u.completed} done, ${u.failures} failed; RSS ${mb(process.memoryUsage().rss)} MB`);
+    }, 60_000);
     await Promise.all(
       Array.from({ length: Math.min(IN_FLIGHT, n) }, async () => {
         while (next < n && Date.now() < STOP_AT) {
@@ -246,6 +251,7 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
         }
       }),
     );
+    clearInterval(progress);
     const seconds = (performance.now() - started) / 1000;
     await driver.stop();
     const after = real ? await footprint(pool) : undefined;
