@@ -2,16 +2,28 @@
  * Reading a PKCS#10 certificate signing request (RFC 2986): PEM or DER in, a parsed request
  * out, with its signature verified by Node's crypto.
  *
- * node-forge cannot read EC keys in a CSR, so the structure is split here with a small DER
- * reader; Node's `createPublicKey` learns algorithm and size from the SubjectPublicKeyInfo.
- * Every failure is a `CaError` with its own code, never an untyped exception.
+ * The structure is read by @peculiar/asn1-schema with the shape in csr-schema.ts (the types of
+ * @peculiar/asn1-csr and asn1-x509); Node's `createPublicKey` learns algorithm and size from
+ * the PublicKeyInfo. Every failure is a `CaError` with its own code, never an untyped
+ * exception.
  */
 import crypto from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { AsnParser, type IAsnParseOptions } from '@peculiar/asn1-schema';
+import type { Attributes } from '@peculiar/asn1-csr';
+import { id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
+import { Extensions, id_ce_subjectAltName, SubjectAlternativeName } from '@peculiar/asn1-x509';
 import { CaError, CaErrorCode } from './errors';
-import { rdnAttributes, strictFromDer } from './forge-extras';
-import { children, content, decodeOid, raw, readElement, Tag, toBinary, type Element } from './der';
+import { Request, type PublicKeyInfo, type SubjectName, type TaggedValue } from './csr-schema';
 import { MAX_DNS_NAMES } from './dns-policy';
 import { RSA_KEYS } from './profile';
+
+/**
+ * How untrusted input is parsed: OCTET and BIT STRINGs are not searched for embedded ASN.1
+ * (asn1js does it by default, and reading the RSA modulus as a tree tripled the parse time);
+ * an extension value is parsed when the CA reads that extension.
+ */
+const PARSE_OPTIONS: IAsnParseOptions = { berOptions: { parseEmbedded: false } };
 
 /** Largest CSR accepted: real ones are a few KB; anything bigger is refused before parsing. */
 export const MAX_CSR_BYTES = 64 * 1024;
@@ -24,7 +36,7 @@ export interface CsrKey {
   bits?: number;
   /** Node's curve name for EC keys (prime256v1, secp384r1, secp521r1). */
   curve?: string;
-  /** The SubjectPublicKeyInfo DER, copied into the certificate unchanged. */
+  /** The PublicKeyInfo DER, copied into the certificate unchanged. */
   spki: Buffer;
   publicKey: crypto.KeyObject;
 }
@@ -69,9 +81,6 @@ const WEAK_SIGNATURES: Readonly<Record<string, string>> = {
 
 const EC_CURVE_BITS: Readonly<Record<string, number>> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
 
-const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
-const SUBJECT_ALT_NAME = '2.5.29.17';
-const ALT_NAME_TYPES = ['otherName', 'rfc822Name', 'dNSName', 'x400Address', 'directoryName', 'ediPartyName', 'uniformResourceIdentifier', 'iPAddress', 'registeredID'];
 
 const invalid = (why: string): CaError =>
   new CaError(CaErrorCode.CSR_INVALID, `The file is not a valid certificate signing request (PKCS#10): ${why}.`);
@@ -103,62 +112,82 @@ export function csrToDer(input: string | Uint8Array): Buffer {
   throw invalid('it is neither PEM nor DER');
 }
 
-function expect(e: Element | undefined, tag: number, what: string): Element {
-  if (!e || e.tag !== tag) throw invalid(`${what} is missing or malformed`);
-  return e;
-}
-
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
-const STRING_TYPES = { T61: 0x14, VISIBLE: 0x1a, UNIVERSAL: 0x1c } as const;
+const UTF16BE = new TextDecoder('utf-16be', { fatal: true });
+
+/** Universal tags of the string types a Name may use (X.680 8.4). */
+const StringTag = { UTF8: 12, PRINTABLE: 19, T61: 20, IA5: 22, VISIBLE: 26, UNIVERSAL: 28, BMP: 30 } as const;
+const UNIVERSAL_CLASS = 1;
 
 /**
- * The text of a DirectoryString by its ASN.1 type (issue 17.15). forge hands a UTF8String over
- * as its raw bytes, and re-encoding those bytes doubled the UTF-8 of every non-ASCII name.
+ * The text of a DirectoryString by its ASN.1 type, decoded once and strictly (issue 17.15):
+ * asn1js reads an invalid UTF8String as Latin-1, so the library's decoded text is not used.
  */
-function decodeString(value: string, tag: number, what: string): string {
-  const bytes = Buffer.from(value, 'binary');
-  switch (tag) {
-    case Tag.UTF8_STRING:
+function decodeString({ tagClass, tagNumber, constructed, content }: TaggedValue, what: string): string {
+  const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  if (tagClass !== UNIVERSAL_CLASS || constructed) throw invalid(`${what} is not a string`);
+  switch (tagNumber) {
+    case StringTag.UTF8:
       try {
         return UTF8.decode(bytes);
       } catch {
         throw invalid(`${what} is not valid UTF-8`);
       }
-    case Tag.PRINTABLE_STRING:
-    case Tag.IA5_STRING:
-    case STRING_TYPES.VISIBLE:
+    case StringTag.PRINTABLE:
+    case StringTag.IA5:
+    case StringTag.VISIBLE:
       if (bytes.some((b) => b > 0x7f)) throw invalid(`${what} holds bytes that are not ASCII in an ASCII string type`);
       return bytes.toString('latin1');
-    case STRING_TYPES.T61:
+    case StringTag.T61:
       return bytes.toString('latin1'); // as OpenSSL reads a TeletexString
-    case Tag.BMP_STRING:
-      return value; // forge decodes BMPString (UTF-16BE) itself
-    case STRING_TYPES.UNIVERSAL: {
+    case StringTag.BMP:
+      try {
+        if (bytes.length % 2 !== 0) throw new Error('odd length');
+        return UTF16BE.decode(bytes);
+      } catch {
+        throw invalid(`${what} is not valid BMPString`);
+      }
+    case StringTag.UNIVERSAL: {
       if (bytes.length % 4 !== 0) throw invalid(`${what} is not valid UniversalString`);
       const codePoints = Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readUInt32BE(i * 4));
       if (codePoints.some((c) => c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))) throw invalid(`${what} is not valid UniversalString`);
       return String.fromCodePoint(...codePoints);
     }
     default:
-      throw invalid(`${what} is not a string (ASN.1 tag ${tag})`);
+      throw invalid(`${what} is not a string (ASN.1 tag ${tagNumber})`);
   }
 }
 
-function readSubject(der: Buffer): SubjectAttribute[] {
-  // forge knows the attribute names; the Name is small and safe to hand over.
-  return rdnAttributes(strictFromDer(toBinary(der))).map((a) => ({
-    type: String(a.type),
-    shortName: a.shortName,
-    value: decodeString(String(a.value ?? ''), a.valueTagClass, `the subject's ${a.shortName ?? String(a.type)}`),
-  }));
+/** Short names of the subject attributes an operator knows (RFC 4514 and PKCS#9 emailAddress). */
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.5': 'serialNumber',
+  '1.2.840.113549.1.9.1': 'E',
+};
+
+function readSubject(name: SubjectName): SubjectAttribute[] {
+  return name.flatMap((rdn) =>
+    rdn.map((atv) => {
+      const shortName = SHORT_NAMES[atv.type];
+      return { type: atv.type, ...(shortName ? { shortName } : {}), value: decodeString(atv.value, `the subject's ${shortName ?? atv.type}`) };
+    }),
+  );
 }
 
 /** The bytes of a name as an operator can read them: printable ASCII as is, any other byte as \xNN. */
-const escapeBytes = (bytes: Buffer): string =>
+const escapeBytes = (bytes: Uint8Array): string =>
   [...bytes].map((b) => (b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 
-function readAltNames(der: Buffer, out: { dnsNames: string[]; other: string[] }): void {
-  const names = children(der, expect(readElement(der), Tag.SEQUENCE, 'subjectAltName'));
+/** GeneralName alternatives (RFC 5280 4.2.1.6), as @peculiar/asn1-x509 names them. */
+const ALT_NAME_TYPES = ['otherName', 'rfc822Name', 'dNSName', 'x400Address', 'directoryName', 'ediPartyName', 'uniformResourceIdentifier', 'iPAddress', 'registeredID'] as const;
+
+function readAltNames(extnValue: ArrayBuffer, out: { dnsNames: string[]; other: string[] }): void {
+  const names = AsnParser.parse(extnValue, SubjectAlternativeName, PARSE_OPTIONS);
   if (names.length > MAX_DNS_NAMES) {
     throw new CaError(
       CaErrorCode.SAN_TOO_MANY,
@@ -167,13 +196,12 @@ function readAltNames(der: Buffer, out: { dnsNames: string[]; other: string[] })
     );
   }
   for (const gn of names) {
-    const type = gn.tag & 0x1f;
-    if (type === 2 && (gn.tag & 0xe0) === 0x80) {
-      // dNSName is an IA5String: ASCII. Reading it 'ascii' dropped the high bit (0xe1 became 'a'),
-      // so a name the requester never wrote passed the policy (issue 17.15). Refuse it instead.
-      const bytes = content(der, gn);
-      if (bytes.some((b) => b < 0x21 || b > 0x7e)) {
-        const dnsName = escapeBytes(bytes);
+    if (gn.dNSName !== undefined) {
+      // dNSName is an IA5String: ASCII. asn1js reads each byte as one character (Latin-1); reading
+      // it as ASCII dropped the high bit (0xe1 became 'a'), so a name the requester never wrote
+      // passed the policy (issue 17.15). Refuse it instead.
+      if ([...gn.dNSName].some((c) => c < '\x21' || c > '\x7e')) {
+        const dnsName = escapeBytes(Buffer.from(gn.dNSName, 'latin1'));
         throw new CaError(
           CaErrorCode.DNS_NAME_INVALID,
           `The request's DNS name "${dnsName}" holds a byte that is not ASCII or is a control character; ` +
@@ -181,21 +209,17 @@ function readAltNames(der: Buffer, out: { dnsNames: string[]; other: string[] })
           { dnsName },
         );
       }
-      out.dnsNames.push(bytes.toString('latin1'));
-    } else out.other.push(ALT_NAME_TYPES[type] ?? `[${type}]`);
+      out.dnsNames.push(gn.dNSName);
+    } else out.other.push(ALT_NAME_TYPES.find((type) => gn[type] !== undefined) ?? 'unknown');
   }
 }
 
-function readExtensionRequest(der: Buffer, attributes: Element, out: { dnsNames: string[]; other: string[] }): void {
-  for (const attr of children(der, attributes)) {
-    const [typeEl, valuesEl] = children(der, expect(attr, Tag.SEQUENCE, 'a CSR attribute'));
-    if (decodeOid(content(der, expect(typeEl, Tag.OID, 'an attribute type'))) !== EXTENSION_REQUEST) continue;
-    for (const exts of children(der, expect(valuesEl, Tag.SET, 'the extension request'))) {
-      for (const ext of children(der, expect(exts, Tag.SEQUENCE, 'the requested extensions'))) {
-        const parts = children(der, expect(ext, Tag.SEQUENCE, 'a requested extension'));
-        const id = decodeOid(content(der, expect(parts[0], Tag.OID, 'an extension id')));
-        const value = expect(parts[parts.length - 1], Tag.OCTET_STRING, 'an extension value');
-        if (id === SUBJECT_ALT_NAME) readAltNames(Buffer.from(content(der, value)), out);
+function readExtensionRequest(attributes: Attributes, out: { dnsNames: string[]; other: string[] }): void {
+  for (const attribute of attributes) {
+    if (attribute.type !== id_pkcs9_at_extensionRequest) continue;
+    for (const value of attribute.values) {
+      for (const extension of AsnParser.parse(value, Extensions, PARSE_OPTIONS)) {
+        if (extension.extnID === id_ce_subjectAltName) readAltNames(extension.extnValue.buffer, out);
       }
     }
   }
@@ -207,31 +231,32 @@ const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 /**
  * Imports the key. OpenSSL 3's generic SPKI decoder costs ~140 µs per key on this machine, a
  * sixth of an RSA-2048 signature, so RSA keys go through the PKCS#1 decoder (~7 µs) instead:
- * the BIT STRING of an rsaEncryption SPKI is exactly an RSAPublicKey.
+ * the BIT STRING of an rsaEncryption SPKI (parameters NULL, no unused bits) is exactly an
+ * RSAPublicKey.
  */
-function importSpki(spki: Buffer): crypto.KeyObject {
-  try {
-    const [algEl, keyEl] = children(spki, readElement(spki));
-    const [oidEl] = children(spki, algEl!);
-    if (oidEl?.tag === Tag.OID && keyEl?.tag === Tag.BIT_STRING && decodeOid(content(spki, oidEl)) === RSA_ENCRYPTION) {
-      const bits = content(spki, keyEl);
-      if (bits[0] === 0) return crypto.createPublicKey({ key: Buffer.from(bits.subarray(1)), format: 'der', type: 'pkcs1' });
+function importSpki(spki: Buffer, info: PublicKeyInfo): crypto.KeyObject {
+  const { algorithm, subjectPublicKey } = info;
+  // asn1-schema reads NULL parameters as null (absent ones stay undefined).
+  if (algorithm.algorithm === RSA_ENCRYPTION && algorithm.parameters === null && subjectPublicKey.unusedBits === 0) {
+    try {
+      return crypto.createPublicKey({ key: Buffer.from(subjectPublicKey.value), format: 'der', type: 'pkcs1' });
+    } catch {
+      // not the simple RSA case: fall through to the generic decoder, which reports the problem
     }
-  } catch {
-    // not the simple RSA case: fall through to the generic decoder, which reports the problem
   }
   return crypto.createPublicKey({ key: spki, format: 'der', type: 'spki' });
 }
 
 /**
- * True when an EC SubjectPublicKeyInfo names its curve (parameters: namedCurve OID). OpenSSL
+ * True when an EC PublicKeyInfo names its curve (parameters: namedCurve OID). OpenSSL
  * reads explicit parameters too and even reports the matching curve's name, but RFC 5480 2.1.1
  * forbids them in certificates and they are where curve-substitution attacks live.
  */
-function hasNamedCurve(spki: Buffer): boolean {
-  const [algEl] = children(spki, readElement(spki));
-  const [oidEl, parametersEl] = children(spki, algEl!);
-  return decodeOid(content(spki, oidEl!)) === EC_PUBLIC_KEY && parametersEl?.tag === Tag.OID;
+function hasNamedCurve(info: PublicKeyInfo): boolean {
+  const parameters = info.algorithm.parameters;
+  if (info.algorithm.algorithm !== EC_PUBLIC_KEY || !parameters) return false;
+  const parsed = asn1js.fromBER(parameters, { parseEmbedded: false });
+  return parsed.offset === parameters.byteLength && parsed.result instanceof asn1js.ObjectIdentifier;
 }
 
 /**
@@ -239,10 +264,10 @@ function hasNamedCurve(spki: Buffer): boolean {
  * RSA with another exponent than 65537 or above RSA_KEYS.maxBits, EC without a named curve.
  * This runs before the signature is verified, so an oversized key costs nothing.
  */
-function readKey(spki: Buffer): CsrKey {
+function readKey(spki: Buffer, info: PublicKeyInfo): CsrKey {
   let publicKey: crypto.KeyObject;
   try {
-    publicKey = importSpki(spki);
+    publicKey = importSpki(spki, info);
   } catch {
     throw new CaError(CaErrorCode.KEY_UNSUPPORTED, 'The public key in the request is of a type this CA cannot read; use RSA or EC (P-256, P-384).');
   }
@@ -267,7 +292,7 @@ function readKey(spki: Buffer): CsrKey {
     return { type, bits, spki, publicKey };
   }
   if (type === 'ec') {
-    if (!hasNamedCurve(spki)) {
+    if (!hasNamedCurve(info)) {
       throw new CaError(
         CaErrorCode.KEY_UNSUPPORTED,
         "The request's EC key is written with explicit curve parameters; this CA certifies keys on a named curve only (P-256 or P-384). " +
@@ -287,39 +312,33 @@ function readKey(spki: Buffer): CsrKey {
  */
 export function parseCsr(input: string | Uint8Array): ParsedCsr {
   const der = csrToDer(input);
-  let parsed: Omit<ParsedCsr, 'key'> & { cri: Buffer; spki: Buffer; signature: Buffer };
+  let parsed: Omit<ParsedCsr, 'key'> & { cri: Buffer; spki: Buffer; spkiInfo: PublicKeyInfo; signature: Buffer };
   try {
-    const top = readElement(der);
-    if (top.tag !== Tag.SEQUENCE || top.end !== der.length) throw invalid('the outer structure is not a single SEQUENCE');
-    const [criEl, algEl, sigEl, extra] = children(der, top);
-    if (extra) throw invalid('it has trailing elements');
-    const cri = expect(criEl, Tag.SEQUENCE, 'the request info');
-    const [versionEl, subjectEl, spkiEl, attrsEl] = children(der, cri);
-    expect(versionEl, Tag.INTEGER, 'the version');
-    const subject = readSubject(raw(der, expect(subjectEl, Tag.SEQUENCE, 'the subject')));
-    const spki = raw(der, expect(spkiEl, Tag.SEQUENCE, 'the public key'));
+    const request = AsnParser.parse(der, Request, PARSE_OPTIONS);
+    const { signature, certificationRequestInfo: info } = request;
+    if (signature.inputLength !== der.length || signature.end !== der.length) throw invalid('it has bytes after the request');
+    if (signature.unusedBits !== 0 || signature.bytes.length === 0) throw invalid('the signature is malformed');
+    if (!request.certificationRequestInfoRaw || !info.subjectPKInfoRaw) throw invalid('the request info is missing');
+    const subject = readSubject(info.subject);
     const alt = { dnsNames: [] as string[], other: [] as string[] };
-    if (attrsEl && attrsEl.tag === 0xa0) readExtensionRequest(der, attrsEl, alt);
-    const [algOidEl] = children(der, expect(algEl, Tag.SEQUENCE, 'the signature algorithm'));
-    const signatureAlgorithm = decodeOid(content(der, expect(algOidEl, Tag.OID, 'the signature algorithm id')));
-    const sigBits = content(der, expect(sigEl, Tag.BIT_STRING, 'the signature'));
-    if (sigBits.length < 2 || sigBits[0] !== 0) throw invalid('the signature is malformed');
+    readExtensionRequest(info.attributes, alt);
     parsed = {
       subject,
       commonName: subject.find((a) => a.type === '2.5.4.3')?.value,
       dnsNames: alt.dnsNames,
       otherAltNameTypes: alt.other,
-      signatureAlgorithm,
-      cri: raw(der, cri),
-      spki: Buffer.from(spki),
-      signature: sigBits.subarray(1),
+      signatureAlgorithm: request.signatureAlgorithm.algorithm,
+      cri: Buffer.from(request.certificationRequestInfoRaw),
+      spki: Buffer.from(info.subjectPKInfoRaw),
+      spkiInfo: info.subjectPKInfo,
+      signature: Buffer.from(signature.bytes),
     };
   } catch (err) {
     if (err instanceof CaError) throw err;
     throw invalid(`its structure cannot be read (${(err as Error).message})`);
   }
 
-  const key = readKey(parsed.spki);
+  const key = readKey(parsed.spki, parsed.spkiInfo);
   const alg = SIGNATURE_HASHES[parsed.signatureAlgorithm];
   if (!alg) {
     const weak = WEAK_SIGNATURES[parsed.signatureAlgorithm];
