@@ -1,5 +1,6 @@
 /**
- * PKCS#12 (RFC 7292) with strong algorithms, built as DER with Node's crypto.
+ * PKCS#12 (RFC 7292) with strong algorithms: the structures are @peculiar/asn1-pfx's (with
+ * asn1-cms and asn1-pkcs9), every cipher, hash and MAC is Node's crypto.
  *
  * node-forge's `toPkcs12Asn1` only takes RSA keys and protects with PBKDF2-HMAC-SHA1 and a
  * SHA-1 MAC. This builds what OpenSSL 3 itself writes by default, so `openssl pkcs12` reads it
@@ -7,22 +8,64 @@
  * AES-256-CBC), integrity by an HMAC-SHA256 MAC keyed with the PKCS#12 KDF.
  */
 import crypto from 'node:crypto';
-import { explicit, integer, nullValue, octetString, oid, sequence, setOf, tlv, Tag } from './der';
+import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
+import { ContentInfo, EncryptedContent, EncryptedContentInfo, id_data, id_encryptedData } from '@peculiar/asn1-cms';
+import { AuthenticatedSafe, CertBag, id_certBag, id_pkcs8ShroudedKeyBag, id_x509Certificate, MacData, PFX, PKCS12Attribute, PKCS8ShroudedKeyBag, SafeBag, SafeContents } from '@peculiar/asn1-pfx';
+import { FriendlyName, id_pkcs9_at_friendlyName, id_pkcs9_at_localKeyId, LocalKeyId } from '@peculiar/asn1-pkcs9';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 
 const OID = {
-  data: '1.2.840.113549.1.7.1',
-  encryptedData: '1.2.840.113549.1.7.6',
-  pkcs8ShroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
-  certBag: '1.2.840.113549.1.12.10.1.3',
-  x509Certificate: '1.2.840.113549.1.9.22.1',
-  friendlyName: '1.2.840.113549.1.9.20',
-  localKeyId: '1.2.840.113549.1.9.21',
   pbes2: '1.2.840.113549.1.5.13',
   pbkdf2: '1.2.840.113549.1.5.12',
   hmacWithSHA256: '1.2.840.113549.2.9',
   aes256Cbc: '2.16.840.1.101.3.4.1.42',
   sha256: '2.16.840.1.101.3.4.2.1',
 } as const;
+
+/** PBKDF2-params (RFC 8018 A.2): the salt is always `specified` here; the key length is left out. */
+class Pbkdf2Params {
+  @AsnProp({ type: OctetString })
+  salt = new OctetString();
+
+  @AsnProp({ type: AsnPropTypes.Integer })
+  iterationCount = 0;
+
+  @AsnProp({ type: AlgorithmIdentifier })
+  prf = new AlgorithmIdentifier();
+
+  constructor(params: Partial<Pbkdf2Params> = {}) {
+    Object.assign(this, params);
+  }
+}
+
+/** PBES2-params (RFC 8018 A.4). */
+class Pbes2Params {
+  @AsnProp({ type: AlgorithmIdentifier })
+  keyDerivationFunc = new AlgorithmIdentifier();
+
+  @AsnProp({ type: AlgorithmIdentifier })
+  encryptionScheme = new AlgorithmIdentifier();
+
+  constructor(params: Partial<Pbes2Params> = {}) {
+    Object.assign(this, params);
+  }
+}
+
+/** CMS EncryptedData (RFC 5652 8), which @peculiar/asn1-cms does not declare; no unprotected attributes. */
+class CmsEncryptedData {
+  @AsnProp({ type: AsnPropTypes.Integer })
+  version = 0;
+
+  @AsnProp({ type: EncryptedContentInfo })
+  encryptedContentInfo = new EncryptedContentInfo();
+
+  constructor(params: Partial<CmsEncryptedData> = {}) {
+    Object.assign(this, params);
+  }
+}
+
+const der = (value: object): ArrayBuffer => AsnConvert.serialize(value);
+const NULL = null; // asn1-schema writes a null parameter as ASN.1 NULL
 
 /** How strongly the file is protected. Defaults match or exceed `openssl pkcs12 -export` (OpenSSL 3). */
 export interface Pkcs12Options {
@@ -50,20 +93,19 @@ const pbkdf2 = (password: string, salt: Buffer, iterations: number): Promise<Buf
   );
 
 /** PBES2 encryption; returns the AlgorithmIdentifier and the ciphertext. */
-async function pbes2Encrypt(plain: Buffer, password: string, iterations: number): Promise<{ algorithm: Buffer; encrypted: Buffer }> {
+async function pbes2Encrypt(plain: Buffer, password: string, iterations: number): Promise<{ algorithm: AlgorithmIdentifier; encrypted: Buffer }> {
   const salt = crypto.randomBytes(16);
   const iv = crypto.randomBytes(16);
   const key = await pbkdf2(password, salt, iterations);
   const cipher = crypto.createCipheriv('aes-256-cbc', key, iv);
   const encrypted = Buffer.concat([cipher.update(plain), cipher.final()]);
-  const algorithm = sequence(
-    oid(OID.pbes2),
-    sequence(
-      sequence(oid(OID.pbkdf2), sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSHA256), nullValue()))),
-      sequence(oid(OID.aes256Cbc), octetString(iv)),
-    ),
-  );
-  return { algorithm, encrypted };
+  key.fill(0);
+  const kdf = new Pbkdf2Params({ salt: new OctetString(salt), iterationCount: iterations, prf: new AlgorithmIdentifier({ algorithm: OID.hmacWithSHA256, parameters: NULL }) });
+  const parameters = new Pbes2Params({
+    keyDerivationFunc: new AlgorithmIdentifier({ algorithm: OID.pbkdf2, parameters: der(kdf) }),
+    encryptionScheme: new AlgorithmIdentifier({ algorithm: OID.aes256Cbc, parameters: der(new OctetString(iv)) }),
+  });
+  return { algorithm: new AlgorithmIdentifier({ algorithm: OID.pbes2, parameters: der(parameters) }), encrypted };
 }
 
 /** The password as PKCS#12 wants it for the MAC KDF: BMPString (UTF-16BE) with a two-byte terminator. */
@@ -88,46 +130,58 @@ export function pkcs12Kdf(password: string, salt: Buffer, id: number, iterations
   return a; // one SHA-256 block is exactly the 32 bytes HMAC-SHA256 needs
 }
 
-function bmpString(s: string): Buffer {
-  return tlv(Tag.BMP_STRING, Buffer.from(s, 'utf16le').swap16());
-}
-
-function safeBag(bagOid: string, value: Buffer, attributes: Buffer[]): Buffer {
-  return sequence(oid(bagOid), explicit(0, value), ...(attributes.length ? [setOf(...attributes)] : []));
-}
+// PKCS12Attribute's constructor drops its parameters (asn1-pfx 2.11.1: `Object.assign(params)`), so they are set after it.
+const attribute = (attrId: string, value: object): PKCS12Attribute => Object.assign(new PKCS12Attribute(), { attrId, attrValues: [der(value)] });
 
 /** Builds a password-protected PKCS#12 holding the key, its certificate and the chain. */
 export async function buildPkcs12(input: Pkcs12Input, options: Pkcs12Options = {}): Promise<Buffer> {
   const iterations = options.pbkdf2Iterations ?? 10_000;
   const macIterations = options.macIterations ?? 2048;
   const localKeyId = crypto.createHash('sha1').update(input.certificate).digest();
-  const keyAttributes = [sequence(oid(OID.localKeyId), setOf(octetString(localKeyId)))];
-  if (options.friendlyName) keyAttributes.push(sequence(oid(OID.friendlyName), setOf(bmpString(options.friendlyName))));
+  const keyAttributes = [attribute(id_pkcs9_at_localKeyId, new LocalKeyId(localKeyId))];
+  if (options.friendlyName) keyAttributes.push(attribute(id_pkcs9_at_friendlyName, new FriendlyName(options.friendlyName)));
 
   // Certificates: one SafeContents, encrypted (EncryptedData), as OpenSSL does.
-  const certBag = (der: Buffer, attrs: Buffer[]): Buffer =>
-    safeBag(OID.certBag, sequence(oid(OID.x509Certificate), explicit(0, octetString(der))), attrs);
-  const certContents = sequence(certBag(input.certificate, keyAttributes), ...(input.chain ?? []).map((c) => certBag(c, [])));
-  const certEnc = await pbes2Encrypt(certContents, input.password, iterations);
-  const certInfo = sequence(
-    oid(OID.encryptedData),
-    explicit(0, sequence(integer(0), sequence(oid(OID.data), certEnc.algorithm, tlv(0x80, certEnc.encrypted)))),
-  );
+  const certBag = (cert: Buffer, bagAttributes: PKCS12Attribute[]): SafeBag =>
+    new SafeBag({
+      bagId: id_certBag,
+      bagValue: der(new CertBag({ certId: id_x509Certificate, certValue: der(new OctetString(cert)) })),
+      ...(bagAttributes.length ? { bagAttributes } : {}),
+    });
+  const certContents = new SafeContents([certBag(input.certificate, keyAttributes), ...(input.chain ?? []).map((c) => certBag(c, []))]);
+  const certEnc = await pbes2Encrypt(Buffer.from(der(certContents)), input.password, iterations);
+  const certInfo = new ContentInfo({
+    contentType: id_encryptedData,
+    content: der(
+      new CmsEncryptedData({
+        version: 0,
+        encryptedContentInfo: new EncryptedContentInfo({
+          contentType: id_data,
+          contentEncryptionAlgorithm: certEnc.algorithm,
+          encryptedContent: new EncryptedContent({ value: new OctetString(certEnc.encrypted) }),
+        }),
+      }),
+    ),
+  });
 
   // Key: a pkcs8ShroudedKeyBag (EncryptedPrivateKeyInfo) in a plain SafeContents.
   const pkcs8 = input.privateKey.export({ format: 'der', type: 'pkcs8' });
   const keyEnc = await pbes2Encrypt(pkcs8, input.password, iterations);
   pkcs8.fill(0);
-  const keyContents = sequence(safeBag(OID.pkcs8ShroudedKeyBag, sequence(keyEnc.algorithm, octetString(keyEnc.encrypted)), keyAttributes));
-  const keyInfo = sequence(oid(OID.data), explicit(0, octetString(keyContents)));
+  const keyBag = new PKCS8ShroudedKeyBag({ encryptionAlgorithm: keyEnc.algorithm, encryptedData: new OctetString(keyEnc.encrypted) });
+  const keyContents = new SafeContents([new SafeBag({ bagId: id_pkcs8ShroudedKeyBag, bagValue: der(keyBag), bagAttributes: keyAttributes })]);
+  const keyInfo = new ContentInfo({ contentType: id_data, content: der(new OctetString(der(keyContents))) });
 
-  const authSafe = sequence(certInfo, keyInfo);
+  const authSafe = Buffer.from(der(new AuthenticatedSafe([certInfo, keyInfo])));
   const macSalt = crypto.randomBytes(16);
   const macKey = pkcs12Kdf(input.password, macSalt, 3, macIterations);
-  const mac = crypto.createHmac('sha256', macKey).update(authSafe).digest();
-  const macData = sequence(sequence(sequence(oid(OID.sha256), nullValue()), octetString(mac)), octetString(macSalt), integer(macIterations));
+  const macData = new MacData({ macSalt: new OctetString(macSalt), iterations: macIterations });
+  // DigestInfo is @peculiar/asn1-rsa's, which this project does not depend on directly: MacData makes one.
+  macData.mac.digestAlgorithm = new AlgorithmIdentifier({ algorithm: OID.sha256, parameters: NULL });
+  macData.mac.digest = new OctetString(crypto.createHmac('sha256', macKey).update(authSafe).digest());
+  macKey.fill(0);
 
-  return sequence(integer(3), sequence(oid(OID.data), explicit(0, octetString(authSafe))), macData);
+  return Buffer.from(der(new PFX({ version: 3, authSafe: new ContentInfo({ contentType: id_data, content: der(new OctetString(authSafe)) }), macData })));
 }
 
 /** A random password for a PKCS#12: 24 characters from a 56-letter alphabet without look-alikes (~139 bits). */
