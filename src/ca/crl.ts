@@ -1,11 +1,26 @@
 /**
- * Builds a v2 CRL (RFC 5280 section 5) and signs it natively. node-forge cannot write CRLs,
- * so the TBSCertList is composed as DER here.
+ * Builds a v2 CRL (RFC 5280 section 5) with @peculiar/asn1-x509 and signs it natively.
  */
-import { bitString, explicit, integer, integerFromBytes, octetString, oid, sequence, tlv, time, Tag } from './der';
+import { AsnConvert, AsnParser, OctetString } from '@peculiar/asn1-schema';
+import {
+  AuthorityKeyIdentifier,
+  CertificateList,
+  CRLNumber,
+  CRLReason,
+  Extension,
+  id_ce_authorityKeyIdentifier,
+  id_ce_cRLNumber,
+  id_ce_cRLReasons,
+  KeyIdentifier,
+  Name,
+  RevokedCertificate,
+  TBSCertList,
+  Time,
+  Version,
+} from '@peculiar/asn1-x509';
 import type { IssuerInfo } from './certificate-builder';
 import { CrlReasonCode } from './revocation';
-import { toPem } from './x509';
+import { PARSE_FLAT, serialInteger, toPem } from './x509';
 
 /** One entry of the CRL. */
 export interface RevokedEntry {
@@ -33,41 +48,41 @@ export interface Crl {
   nextUpdate: Date;
 }
 
-const EXT_REASON_CODE = '2.5.29.21';
-const EXT_AUTHORITY_KEY_ID = '2.5.29.35';
-const EXT_CRL_NUMBER = '2.5.29.20';
+const extension = (extnID: string, value: object): Extension => new Extension({ extnID, extnValue: new OctetString(AsnConvert.serialize(value)) });
+const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
-function entry(e: RevokedEntry): Buffer {
-  const parts = [integerFromBytes(Buffer.from(e.serialHex.length % 2 ? `0${e.serialHex}` : e.serialHex, 'hex')), time(e.revokedAt)];
-  // RFC 5280 5.3.1: the reason code extension SHOULD be absent instead of saying "unspecified".
-  if (e.reason !== 'unspecified') {
-    const reason = tlv(Tag.ENUMERATED, Buffer.from([CrlReasonCode[e.reason]]));
-    parts.push(sequence(sequence(oid(EXT_REASON_CODE), octetString(reason))));
-  }
-  return sequence(...parts);
+function entry(e: RevokedEntry): RevokedCertificate {
+  return new RevokedCertificate({
+    userCertificate: serialInteger(Buffer.from(e.serialHex.length % 2 ? `0${e.serialHex}` : e.serialHex, 'hex')),
+    revocationDate: new Time(e.revokedAt),
+    // RFC 5280 5.3.1: the reason code extension SHOULD be absent instead of saying "unspecified".
+    ...(e.reason !== 'unspecified' ? { crlEntryExtensions: [extension(id_ce_cRLReasons, new CRLReason(CrlReasonCode[e.reason]))] } : {}),
+  });
+}
+
+/** The TBSCertList. */
+function tbsCertList(spec: CrlSpec, issuer: IssuerInfo): TBSCertList {
+  return new TBSCertList({
+    version: Version.v2,
+    signature: issuer.signer.algorithm,
+    issuer: AsnParser.parse(issuer.name, Name, PARSE_FLAT),
+    thisUpdate: new Time(spec.thisUpdate),
+    nextUpdate: new Time(spec.nextUpdate),
+    ...(spec.entries.length > 0 ? { revokedCertificates: spec.entries.map(entry) } : {}), // absent when empty (5.1.2.6)
+    crlExtensions: [
+      extension(id_ce_authorityKeyIdentifier, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(issuer.keyIdentifier) })),
+      extension(id_ce_cRLNumber, new CRLNumber(spec.number)),
+    ],
+  });
 }
 
 /** The DER TBSCertList. */
-export function buildTbsCertList(spec: CrlSpec, issuer: IssuerInfo): Buffer {
-  const extensions = sequence(
-    sequence(oid(EXT_AUTHORITY_KEY_ID), octetString(sequence(tlv(0x80, issuer.keyIdentifier)))),
-    sequence(oid(EXT_CRL_NUMBER), octetString(integer(spec.number))),
-  );
-  return sequence(
-    integer(1), // v2
-    issuer.signer.algorithmIdentifier,
-    issuer.name,
-    time(spec.thisUpdate),
-    time(spec.nextUpdate),
-    ...(spec.entries.length > 0 ? [sequence(...spec.entries.map(entry))] : []), // absent when empty (5.1.2.6)
-    explicit(0, extensions),
-  );
-}
+export const buildTbsCertList = (spec: CrlSpec, issuer: IssuerInfo): Buffer => Buffer.from(AsnConvert.serialize(tbsCertList(spec, issuer)));
 
 /** Builds the CRL and signs it with the issuer's key. */
 export async function buildCrl(spec: CrlSpec, issuer: IssuerInfo): Promise<Crl> {
-  const tbs = buildTbsCertList(spec, issuer);
-  const signature = await issuer.signer.sign(tbs);
-  const der = sequence(tbs, issuer.signer.algorithmIdentifier, bitString(signature));
+  const tbs = tbsCertList(spec, issuer);
+  const signature = await issuer.signer.sign(Buffer.from(AsnConvert.serialize(tbs)));
+  const der = Buffer.from(AsnConvert.serialize(new CertificateList({ tbsCertList: tbs, signatureAlgorithm: issuer.signer.algorithm, signature: toArrayBuffer(signature) })));
   return { der, pem: toPem(der, 'X509 CRL'), number: spec.number, thisUpdate: spec.thisUpdate, nextUpdate: spec.nextUpdate };
 }

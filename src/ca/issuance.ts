@@ -13,7 +13,7 @@ import { assertSameRequest, checkIdempotencyKey, fingerprint } from './idempoten
 import { buildPkcs12, randomPassword } from './pkcs12';
 import { checkProfile, EC_CURVES, type CaProfile } from './profile';
 import { approveCsr, approveNames, type ApprovedRequest } from './request-policy';
-import { certificateParts, randomSerial } from './x509';
+import { randomSerial, serialToHex } from './x509';
 import { createBatcher } from './batcher';
 
 interface CertificateRow {
@@ -105,9 +105,10 @@ async function sign(ctx: CaContext, profile: CaProfile, req: ApprovedRequest, sp
   const wanted = new Date(now.getTime() + profile.validityDays * 86_400_000);
   // A certificate cannot outlive its issuer: it would stop validating on the issuer's expiry anyway.
   const notAfter = wanted < ctx.issuing.notAfter ? wanted : ctx.issuing.notAfter;
+  const serial = randomSerial();
   const cert = await buildCertificate(
     {
-      serial: randomSerial(),
+      serial,
       subject: req.subject,
       spki,
       notBefore,
@@ -120,7 +121,7 @@ async function sign(ctx: CaContext, profile: CaProfile, req: ApprovedRequest, sp
     },
     ctx.issuing,
   );
-  return { ...cert, serial: certificateParts(cert.der).serialHex, notBefore, notAfter };
+  return { ...cert, serial: serialToHex(serial), notBefore, notAfter };
 }
 
 const INSERT_CERTIFICATE = `

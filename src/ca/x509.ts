@@ -1,14 +1,17 @@
 /**
  * Reading the few fields of an X.509 certificate the CA needs from its own certificates
- * (subject Name DER, public key, key identifier). node-forge cannot parse certificates with EC
- * keys, hence this small reader.
+ * (subject Name DER, public key, key identifier), with @peculiar/asn1-x509.
  */
 import crypto from 'node:crypto';
-import { children, content, raw, readElement, Tag } from './der';
+import { AsnConvert, AsnParser, type IAsnParseOptions } from '@peculiar/asn1-schema';
+import { Certificate, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+
+/** BIT and OCTET STRINGs are not searched for nested ASN.1 (the RSA modulus would be read as a tree). */
+export const PARSE_FLAT: IAsnParseOptions = { berOptions: { parseEmbedded: false } };
 
 /** The parts of a certificate that the CA reuses when it signs with it. */
 export interface CertificateParts {
-  /** Subject Name, DER, exactly as in the certificate (becomes the issuer of what it signs). */
+  /** Subject Name, DER (becomes the issuer of what it signs). */
   subjectName: Buffer;
   /** SubjectPublicKeyInfo, DER. */
   spki: Buffer;
@@ -18,14 +21,11 @@ export interface CertificateParts {
 
 /** Splits a DER certificate into the parts the CA needs. */
 export function certificateParts(der: Buffer): CertificateParts {
-  const [tbsEl] = children(der, readElement(der));
-  const fields = children(der, tbsEl!);
-  const offset = fields[0]!.tag === 0xa0 ? 1 : 0; // explicit [0] version is optional
-  const serial = content(der, fields[offset]!);
+  const { tbsCertificate: tbs } = AsnParser.parse(der, Certificate, PARSE_FLAT);
   return {
-    serialHex: serialToHex(serial),
-    subjectName: Buffer.from(raw(der, fields[offset + 4]!)),
-    spki: Buffer.from(raw(der, fields[offset + 5]!)),
+    serialHex: serialToHex(Buffer.from(tbs.serialNumber)),
+    subjectName: Buffer.from(AsnConvert.serialize(tbs.subject)),
+    spki: Buffer.from(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
   };
 }
 
@@ -36,11 +36,13 @@ export function serialToHex(bytes: Buffer): string {
   return bytes.subarray(i).toString('hex');
 }
 
+/** A SubjectPublicKeyInfo DER read into @peculiar/asn1-x509's type. */
+export const readSpki = (spki: Buffer): SubjectPublicKeyInfo => AsnParser.parse(spki, SubjectPublicKeyInfo, PARSE_FLAT);
+
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING (without the unused-bits byte). */
-export function keyIdentifier(spki: Buffer): Buffer {
-  const [, keyEl] = children(spki, readElement(spki));
-  if (!keyEl || keyEl.tag !== Tag.BIT_STRING) throw new Error('SubjectPublicKeyInfo without a BIT STRING key');
-  return crypto.createHash('sha1').update(content(spki, keyEl).subarray(1)).digest();
+export function keyIdentifier(spki: Buffer | SubjectPublicKeyInfo): Buffer {
+  const info = Buffer.isBuffer(spki) ? readSpki(spki) : spki;
+  return crypto.createHash('sha1').update(Buffer.from(info.subjectPublicKey)).digest();
 }
 
 /** Wraps DER in PEM with the given label. */
@@ -63,3 +65,9 @@ export function randomSerial(): Buffer {
     if (s[0] !== 0) return s; // a leading zero byte would shorten it below 128 bits
   }
 }
+
+/** A serial number as DER INTEGER content: a leading zero byte when the top bit is set keeps it positive. */
+export const serialInteger = (serial: Buffer): ArrayBuffer => {
+  const bytes = (serial[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), serial]) : Buffer.from(serial);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+};
