@@ -56,6 +56,11 @@ describe('CSR parsing (P10)', () => {
       expect(csr.subject.map((a) => a.value)).to.deep.equal(['Jürgen Müller', 'Жук']);
     });
 
+    it('when a UniversalString holds a character beyond the BMP, then it reads as written (asn1js alone keeps only the first character)', () => {
+      const bytes = Buffer.from([0, 0, 0, 0x41, 0, 0x01, 0xf6, 0x00]); // "A😀" in UTF-32BE
+      expect(parseCsr(craftedRsaCsr({ commonNameAs: { tag: 28, bytes } })).commonName).to.equal('A\u{1f600}');
+    });
+
     it('when a DNS name has a byte that is not ASCII, then it is refused rather than read as another name', () => {
       // 0xe1 is 'a' (0x61) with the high bit set: decoded as ASCII it became www.example.com.
       expect(refusal(() => parseCsr(makeCsr({ san: Buffer.from('DNS:www.ex\xe1mple.com', 'latin1') }).csrPem)).details).to.deep.include({ dnsName: 'www.ex\\xe1mple.com' });
@@ -88,6 +93,11 @@ describe('CSR parsing (P10)', () => {
       ['an empty string', () => parseCsr(''), CaErrorCode.CSR_EMPTY, /empty/],
       ['blank text', () => parseCsr('  \n '), CaErrorCode.CSR_EMPTY, /empty/],
       ['empty bytes', () => parseCsr(Buffer.alloc(0)), CaErrorCode.CSR_EMPTY, /empty/],
+      ['bytes after the request', () => parseCsr(Buffer.concat([csrDer(makeCsr({ key: 'p256' }).csrPem), Buffer.from([0x05, 0x00])])), CaErrorCode.CSR_INVALID, /bytes after the request/],
+      // Issue 17.15: a name is decoded once, from its bytes; asn1js would read these as Latin-1 text.
+      ['a common name that is not UTF-8 in a UTF8String', () => parseCsr(craftedRsaCsr({ commonNameAs: { tag: 12, bytes: Buffer.from('4ac328', 'hex') } })), CaErrorCode.CSR_INVALID, /CN is not valid UTF-8/],
+      ['a common name with a byte that is not ASCII in a PrintableString', () => parseCsr(craftedRsaCsr({ commonNameAs: { tag: 19, bytes: Buffer.from('J\xfcrgen', 'latin1') } })), CaErrorCode.CSR_INVALID, /not ASCII/],
+      ['a common name with a surrogate in a UniversalString', () => parseCsr(craftedRsaCsr({ commonNameAs: { tag: 28, bytes: Buffer.from('0000d800', 'hex') } })), CaErrorCode.CSR_INVALID, /not valid UniversalString/],
       ['a very large upload', () => parseCsr(Buffer.alloc(MAX_CSR_BYTES + 1, 0x30)), CaErrorCode.CSR_TOO_LARGE, /at most 65536 bytes/],
       ['a very large PEM', () => parseCsr(`-----BEGIN CERTIFICATE REQUEST-----\n${'A'.repeat(10 * 1024 * 1024)}\n-----END CERTIFICATE REQUEST-----`), CaErrorCode.CSR_TOO_LARGE, /bytes/],
       // Issue 17.13: key quality.
