@@ -13,13 +13,14 @@
  * an RSA-2048 signature, on the issuance hot path (measured for issue 12; bench:ca). Nothing
  * here reads untrusted input: the parts that come from a request were parsed by csr.ts.
  */
+import crypto from 'node:crypto';
 import forge from 'node-forge';
 import { AsnParser } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
 import type { NameAttribute } from './request-policy';
 import type { Signer } from './signer';
 import { getTBSCertificate, strictFromDer } from './forge-extras';
-import { keyIdentifier, PARSE_FLAT, toPem } from './x509';
+import { PARSE_FLAT, toPem } from './x509';
 import type { ExtendedKeyUsage } from './profile';
 
 /** Who signs: the issuer's subject Name and key identifier, and its signer. */
@@ -69,7 +70,7 @@ const binary = (b: Buffer): string => b.toString('binary');
 const asn1FromDer = (der: Buffer): forge.asn1.Asn1 => strictFromDer(binary(der));
 const CRITICAL = true;
 
-function extensionsFor(spec: CertificateSpec, issuer: IssuerInfo): object[] {
+function extensionsFor(spec: CertificateSpec, issuer: IssuerInfo, subjectKeyId: Buffer): object[] {
   const exts: object[] = [];
   exts.push(
     spec.ca
@@ -87,7 +88,7 @@ function extensionsFor(spec: CertificateSpec, issuer: IssuerInfo): object[] {
   if (spec.dnsNames?.length) {
     exts.push({ name: 'subjectAltName', altNames: spec.dnsNames.map((value) => ({ type: 2, value })) });
   }
-  exts.push({ name: 'subjectKeyIdentifier', value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, binary(keyIdentifier(spec.spki))) });
+  exts.push({ name: 'subjectKeyIdentifier', value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, binary(subjectKeyId)) });
   if (!spec.selfSigned) {
     // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT KeyIdentifier OPTIONAL, ... }
     const keyId = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, binary(issuer.keyIdentifier));
@@ -97,6 +98,16 @@ function extensionsFor(spec: CertificateSpec, issuer: IssuerInfo): object[] {
     exts.push({ name: 'cRLDistributionPoints', altNames: [{ type: 6, value: spec.crlUrl }] });
   }
   return exts;
+}
+
+/**
+ * RFC 5280 4.2.1.2 method 1 (as keyIdentifier in x509.ts) from forge's reading of the SPKI, which
+ * the TBS needs anyway: reading it again with asn1-schema cost 20 µs per certificate.
+ */
+function subjectKeyIdentifier(spki: forge.asn1.Asn1): Buffer {
+  const bits = (spki.value as forge.asn1.Asn1[])[1];
+  if (!bits || bits.type !== asn1.Type.BITSTRING || typeof bits.value !== 'string') throw new Error('SubjectPublicKeyInfo without a BIT STRING key');
+  return crypto.createHash('sha1').update(Buffer.from(bits.value, 'binary').subarray(1)).digest();
 }
 
 /** forge's TBSCertificate for `spec`, to be signed by `issuer`. */
@@ -115,13 +126,14 @@ function tbsCertificate(spec: CertificateSpec, issuer: IssuerInfo): forge.asn1.A
       valueTagClass: (a.shortName === 'C' ? forge.asn1.Type.PRINTABLESTRING : forge.asn1.Type.UTF8) as never,
     })),
   );
-  cert.setExtensions(extensionsFor(spec, issuer));
+  const spki = asn1FromDer(spec.spki);
+  cert.setExtensions(extensionsFor(spec, issuer, subjectKeyIdentifier(spki)));
   cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!; // replaced below
   const tbs = getTBSCertificate(cert);
   const fields = tbs.value as forge.asn1.Asn1[];
   fields[TBS_SIGNATURE] = asn1FromDer(issuer.signer.algorithmIdentifier);
   fields[TBS_ISSUER] = asn1FromDer(issuer.name);
-  fields[TBS_SPKI] = asn1FromDer(spec.spki);
+  fields[TBS_SPKI] = spki;
   return tbs;
 }
 

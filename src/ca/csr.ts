@@ -12,9 +12,9 @@ import * as asn1js from 'asn1js';
 import { AsnParser, type IAsnParseOptions } from '@peculiar/asn1-schema';
 import type { Attributes } from '@peculiar/asn1-csr';
 import { id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
-import { Extensions, id_ce_subjectAltName, SubjectAlternativeName } from '@peculiar/asn1-x509';
+import { Extensions, id_ce_subjectAltName } from '@peculiar/asn1-x509';
 import { CaError, CaErrorCode } from './errors';
-import { Request, type PublicKeyInfo, type SubjectName, type TaggedValue } from './csr-schema';
+import { GeneralNamesAsRead, Request, type PublicKeyInfo, type SubjectName, type TaggedValue } from './csr-schema';
 import { MAX_DNS_NAMES } from './dns-policy';
 import { RSA_KEYS } from './profile';
 
@@ -183,11 +183,13 @@ function readSubject(name: SubjectName): SubjectAttribute[] {
 const escapeBytes = (bytes: Uint8Array): string =>
   [...bytes].map((b) => (b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 
-/** GeneralName alternatives (RFC 5280 4.2.1.6), as @peculiar/asn1-x509 names them. */
-const ALT_NAME_TYPES = ['otherName', 'rfc822Name', 'dNSName', 'x400Address', 'directoryName', 'ediPartyName', 'uniformResourceIdentifier', 'iPAddress', 'registeredID'] as const;
+/** GeneralName alternatives by context tag (RFC 5280 4.2.1.6). */
+const ALT_NAME_TYPES = ['otherName', 'rfc822Name', 'dNSName', 'x400Address', 'directoryName', 'ediPartyName', 'uniformResourceIdentifier', 'iPAddress', 'registeredID'];
+const CONTEXT_CLASS = 3;
+const DNS_NAME_TAG = 2;
 
 function readAltNames(extnValue: ArrayBuffer, out: { dnsNames: string[]; other: string[] }): void {
-  const names = AsnParser.parse(extnValue, SubjectAlternativeName, PARSE_OPTIONS);
+  const names = AsnParser.parse(extnValue, GeneralNamesAsRead, PARSE_OPTIONS);
   if (names.length > MAX_DNS_NAMES) {
     throw new CaError(
       CaErrorCode.SAN_TOO_MANY,
@@ -195,22 +197,24 @@ function readAltNames(extnValue: ArrayBuffer, out: { dnsNames: string[]; other: 
       { count: names.length, max: MAX_DNS_NAMES },
     );
   }
-  for (const gn of names) {
-    if (gn.dNSName !== undefined) {
-      // dNSName is an IA5String: ASCII. asn1js reads each byte as one character (Latin-1); reading
-      // it as ASCII dropped the high bit (0xe1 became 'a'), so a name the requester never wrote
-      // passed the policy (issue 17.15). Refuse it instead.
-      if ([...gn.dNSName].some((c) => c < '\x21' || c > '\x7e')) {
-        const dnsName = escapeBytes(Buffer.from(gn.dNSName, 'latin1'));
-        throw new CaError(
-          CaErrorCode.DNS_NAME_INVALID,
-          `The request's DNS name "${dnsName}" holds a byte that is not ASCII or is a control character; ` +
-            'DNS names are ASCII (an internationalized name is written in its xn-- form).',
-          { dnsName },
-        );
-      }
-      out.dnsNames.push(gn.dNSName);
-    } else out.other.push(ALT_NAME_TYPES.find((type) => gn[type] !== undefined) ?? 'unknown');
+  for (const { element: gn } of names) {
+    if (!gn || gn.tagClass !== CONTEXT_CLASS) throw invalid('an alternative name is not a GeneralName');
+    if (gn.tagNumber !== DNS_NAME_TAG) {
+      out.other.push(ALT_NAME_TYPES[gn.tagNumber] ?? `[${gn.tagNumber}]`);
+      continue;
+    }
+    // dNSName is an IA5String: ASCII. Reading it 'ascii' dropped the high bit (0xe1 became 'a'),
+    // so a name the requester never wrote passed the policy (issue 17.15). Refuse it instead.
+    if (gn.constructed || gn.content.some((b) => b < 0x21 || b > 0x7e)) {
+      const dnsName = escapeBytes(gn.content);
+      throw new CaError(
+        CaErrorCode.DNS_NAME_INVALID,
+        `The request's DNS name "${dnsName}" holds a byte that is not ASCII or is a control character; ` +
+          'DNS names are ASCII (an internationalized name is written in its xn-- form).',
+        { dnsName },
+      );
+    }
+    out.dnsNames.push(Buffer.from(gn.content).toString('latin1'));
   }
 }
 
