@@ -11,10 +11,12 @@ import type { Pool } from 'pg';
 import { mayDeleteRequest } from '../domain/authorization';
 import { ForbiddenError, NotFoundError, StateConflictError, UseCaseUnavailableError, ValidationError } from '../domain/errors';
 import { findUseCase } from '../domain/use-cases';
+import type { EngineApi } from '../engine/engine-api';
 import type { ProcessEngine } from '../engine/processes';
 import { getAsset } from '../store/assets';
 import { getProfile } from '../store/profiles';
 import { deleteRequest, getRequest } from '../store/requests';
+import { claimUseCaseRun, type StillRunning } from '../store/use-case-runs';
 import { objectId, parseInput } from '../store/validate';
 import { callerOf } from './auth';
 import { COLLECTIONS, objectView, offers, permissionToStart, useCaseSwitches, type Collection } from './objects';
@@ -23,6 +25,8 @@ export interface ObjectRouteDeps {
   pool: Pool;
   processes: ProcessEngine;
   tasklistUrl: string;
+  /** The engine's searches: whether the run of a use case still goes on (absent: only a start under way blocks another). */
+  engine?: () => Promise<EngineApi>;
 }
 
 function collectionOf(name: string): Collection {
@@ -54,7 +58,30 @@ async function assertEnrollable(pool: Pool, profileId: number | undefined, asset
   }
 }
 
-export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps): Router {
+/**
+ * What a run of a use case claims (src/store/use-case-runs.ts): the object, and for an enrollment
+ * the asset and the profile together, whichever it was started on. An enrollment without an asset
+ * (the operator picks or creates one in the process) claims nothing: two of them are two assets.
+ */
+export function runObjectRef(kind: Collection['kind'], id: number, body: z.output<typeof startBody>): string | undefined {
+  if (kind === 'asset') return `asset:${id}/profile:${body.profileId}`;
+  if (kind === 'certificate-profile') return body.assetId === undefined ? undefined : `asset:${body.assetId}/profile:${id}`;
+  return `${kind}:${id}`;
+}
+
+/** How long a started instance may be missing from the engine's search (it shows up a few seconds late). */
+const SEARCH_LAG_MS = 60_000;
+
+/** Whether a use case's instance still runs, asked of the engine's search. */
+function stillRunningIn(engine: () => Promise<EngineApi>): StillRunning {
+  return async (processInstanceKey, startedAt) => {
+    const [found] = await (await engine()).searchProcessInstances({ processInstanceKey });
+    if (!found) return Date.now() - startedAt.getTime() < SEARCH_LAG_MS;
+    return found.state === 'ACTIVE';
+  };
+}
+
+export function objectRoutes({ pool, processes, tasklistUrl, engine }: ObjectRouteDeps): Router {
   const r = Router();
 
   r.get('/:collection', async (req, res) => {
@@ -123,7 +150,23 @@ export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps):
         variables.cardId = id;
         break;
     }
-    const started = await processes.start(useCase.symbolicName, variables);
+    // One run of a use case per object at a time (issue 15.6): of two starts at once, one runs.
+    const objectRef = runObjectRef(c.kind, id, body);
+    const claim = objectRef
+      ? await claimUseCaseRun(
+          pool,
+          { useCase: useCase.symbolicName, label: useCase.label, objectRef, objectLabel: `${c.kind} ${id}`, startedBy: caller.username },
+          engine ? stillRunningIn(engine) : undefined,
+        )
+      : undefined;
+    let started: { processInstanceKey: string };
+    try {
+      started = await processes.start(useCase.symbolicName, variables);
+    } catch (err) {
+      await claim?.abandon();
+      throw err;
+    }
+    await claim?.started(started.processInstanceKey);
     res.status(201).json({ useCase: useCase.symbolicName, processInstanceKey: started.processInstanceKey, tasklistUrl });
   });
 
@@ -133,9 +176,13 @@ export function objectRoutes({ pool, processes, tasklistUrl }: ObjectRouteDeps):
     const permission = mayDeleteRequest(callerOf(req), `request ${id}`, request.requester);
     if (!permission.allowed) throw new ForbiddenError(permission.reason);
     if (request.state !== 'Registered' && request.state !== 'Requested') throw new StateConflictError('request', id, request.state, 'Deleted');
-    // Cancel first: a request must not vanish while its process still waits for an approval.
-    if (request.processInstanceKey) await processes.cancel(request.processInstanceKey);
-    await deleteRequest(pool, id, { actor: callerOf(req).username, reason: 'deleted by an operator' });
+    await deleteRequest(pool, id, { actor: callerOf(req).username, reason: 'deleted by an operator' }, {
+      // Cancelled with the request locked and still undecided: a request must not vanish while its
+      // process still waits for an approval, and a decision made meanwhile wins (issue 15.6).
+      beforeDelete: async (r) => {
+        if (r.processInstanceKey) await processes.cancel(r.processInstanceKey);
+      },
+    });
     res.status(204).end();
   });
 

@@ -160,13 +160,24 @@ export async function recordApprovalProcess(q: Queryable, id: number, processIns
  * "Delete request" (spec 001): removes a request not yet decided (Registered or Requested) and
  * records the deletion in the audit history. The certificate object it was about, still only
  * requested (Certificate requested, Requested), becomes Rejected: nothing will ever issue it
- * (issue 18.3). Returns the request as it was.
+ * (issue 18.3). Returns the request as it was. `beforeDelete` runs with the request locked and
+ * its state checked (the API cancels its process there), so a decision that comes at the same
+ * moment either waits and finds it gone, or was first and the deletion is refused (issue 15.6).
  */
-export async function deleteRequest(q: Queryable, id: number, ctx: TransitionContext): Promise<WorkplaceRequest> {
+export async function deleteRequest(
+  q: Queryable,
+  id: number,
+  ctx: TransitionContext,
+  { beforeDelete }: { beforeDelete?: (r: WorkplaceRequest) => Promise<void> } = {},
+): Promise<WorkplaceRequest> {
   const key = parseInput(objectId, id, 'request id');
   const c = parseInput(transitionContext, ctx, 'transition context');
   return atomically(q, async (tx) => {
+    // Locked first: a decision arriving now waits for this deletion, or this one sees it (issue 15.6).
+    await tx.query('SELECT 1 FROM requests WHERE id = $1 FOR UPDATE', [key]);
     const r = await getRequest(tx, key);
+    if (r.state !== 'Registered' && r.state !== 'Requested') throw new StateConflictError('request', key, r.state, 'Deleted');
+    await beforeDelete?.(r);
     const deleted = await tx.query(`DELETE FROM requests WHERE id = $1 AND state IN ('Registered', 'Requested')`, [key]);
     if (deleted.rowCount !== 1) throw new StateConflictError('request', key, r.state, 'Deleted');
     await recordAudit(tx, { objectType: 'request', objectId: key, fromState: r.state, toState: 'Deleted', ...c });
