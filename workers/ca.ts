@@ -142,6 +142,9 @@ export function createCaHandlers({ pool, ca, completedTasks }: CaWorkerDeps) {
   /** Holds or revokes at the CA, then records the new state in the store. */
   const lock = defineHandler({
     type: 'ca.lock-certificate',
+    // Chosen on the "Lock certificate" form; the model has no way back to it after approval, so an
+    // unknown reason is an incident that names the field and the fix (issue 15.7).
+    formFields: ['lockReason'],
     input: z.object({
       certificateId,
       lockReason: z.enum(LOCK_CHOICES),

@@ -170,6 +170,9 @@ export function createEnrollHandlers(deps: EnrollDeps) {
   /** P10 "Upload CSR" and "Edit the server request": what would be issued, or the CA's reason why not. */
   const reviewCsr = defineHandler({
     type: 'enroll.p10.review-csr',
+    // Set on "Upload CSR": a missing or mistyped one goes back to that form with the reason (issue 15.7).
+    formFields: ['csr', 'commonName', 'dnsNames'],
+    formRefusal: 'CA_REFUSED',
     input: z.object({ certificateId: id, csr: z.string().min(1, 'paste the CSR (PEM)'), commonName: z.string().optional().nullable(), dnsNames: dnsList }),
     output: z.object({ commonName: z.string(), dnsNames: z.string(), subject: z.string(), keyDescription: z.string() }),
     async handle(v) {
@@ -188,6 +191,9 @@ export function createEnrollHandlers(deps: EnrollDeps) {
   /** P10 issuance: the certificate object becomes 'Valid' with the issued certificate; the request is Completed. */
   const issueP10 = defineHandler({
     type: 'enroll.p10.issue',
+    // Set on "Edit the server request": a mistyped one goes back to that form (issue 15.7).
+    formFields: ['commonName', 'dnsNames'],
+    formRefusal: 'CA_REFUSED',
     input: z.object({ certificateId: id, requestId: id, csr: z.string().min(1), commonName: z.string().optional().nullable(), dnsNames: dnsList, operator: z.string().min(1) }),
     output: z.object({ serialNumber: z.string(), certificateUrl: z.string(), chainUrl: z.string() }),
     async handle(v, job: JobInfo) {

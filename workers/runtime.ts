@@ -54,6 +54,18 @@ export interface JobHandlerDefinition<I extends z.ZodType, O extends z.ZodType> 
   /** Job timeout; default 30 s. */
   timeoutMs?: number;
   /**
+   * The variables a person sets in the form of the user task before this job (issue 15.7): a
+   * value of theirs the job cannot use is their mistake, not the model's. Tasklist's form checks
+   * them, but anything that completes the task (REST, a form changed in Modeler) may send others.
+   */
+  formFields?: readonly string[];
+  /**
+   * The BPMN error the model catches after this job to send the person back to the form with the
+   * reason (`errorMessage`). Without one, such a job fails at once (incident) saying which field
+   * and how to fix it, instead of blaming the model's input mappings.
+   */
+  formRefusal?: BpmnErrorCode;
+  /**
    * A user task listener: the output is the listener's verdict ({ denied, deniedReason }),
    * reported as the job's result so the engine allows or denies the task's transition.
    */
@@ -95,9 +107,47 @@ function describeIssues(e: z.ZodError): string {
   return e.issues.map((i) => `${i.path.join('.') || '(variables)'}: ${i.message}`).join('; ');
 }
 
+/** Error codes of a PostgreSQL that is down, starting, shutting down or unreachable. */
+const DATABASE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+/**
+ * A technical failure in words that say what to fix: an unreachable database names itself
+ * (otherwise the incident only says "connect ECONNREFUSED 127.0.0.1:5432", issue 15.3).
+ */
+export function describeFailure(err: unknown): string {
+  const e = err as { message?: string; code?: string };
+  const message = e?.message ?? String(err);
+  if ((e?.code && DATABASE_DOWN.has(e.code)) || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+    return `the database (PostgreSQL, DATABASE_URL) cannot be reached: ${message}. Nothing was written. Fix: start the database or fix its address, then retry the job (Operate: resolve the incident)`;
+  }
+  return message;
+}
+
+/** Issues of form fields in the words of the form: which field, and what is wrong with it. */
+function describeFormIssues(e: z.ZodError): string {
+  return e.issues
+    .map((i) => {
+      const field = i.path.join('.');
+      return /received (null|undefined)$/.test(i.message) ? `${field} is missing: fill it in` : `${field}: ${i.message}`;
+    })
+    .join('; ');
+}
+
 /** Runs `def` on a job's variables and decides the job's outcome. Never throws. */
 export async function runHandler(def: AnyJobHandler, variables: unknown, job: JobInfo): Promise<JobOutcome> {
   const input = def.input.safeParse(variables);
+  if (!input.success && def.formFields && input.error.issues.every((i) => def.formFields!.includes(String(i.path[0])))) {
+    const what = describeFormIssues(input.error);
+    if (def.formRefusal) return { kind: 'error', errorCode: def.formRefusal, errorMessage: what, variables: { errorMessage: what } };
+    return {
+      kind: 'fail',
+      retries: 0,
+      retryBackOffMs: 0,
+      errorMessage:
+        `job ${def.type}: the form before it was completed with a value it cannot use — ${what}. Nothing was changed. ` +
+        'Fix: set that variable to a valid value in Operate and retry this job, or cancel the instance',
+    };
+  }
   if (!input.success) {
     return {
       kind: 'fail',
@@ -121,7 +171,7 @@ export async function runHandler(def: AnyJobHandler, variables: unknown, job: Jo
       kind: 'fail',
       retries,
       retryBackOffMs: retries > 0 ? retryBackOffMs(retries) : 0,
-      errorMessage: `${def.type} failed: ${(err as Error).message ?? String(err)}`,
+      errorMessage: `${def.type} failed: ${describeFailure(err)}`,
     };
   }
   const output = def.output.safeParse(result);

@@ -231,9 +231,9 @@ interface Running {
   exitCode: () => number | null | undefined;
 }
 
-function startComponent(c: Component, paths: EnginePaths): Running {
+function startComponent(c: Component, paths: EnginePaths, { appendLog = false } = {}): Running {
   const logFile = paths.log(c.name);
-  const logFd = fs.openSync(logFile, 'w');
+  const logFd = fs.openSync(logFile, appendLog ? 'a' : 'w');
   const child = spawn(c.command, c.args, { cwd: c.cwd, env: { ...process.env, ...c.env }, detached: true, stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
   let exitCode: number | null | undefined;
@@ -479,6 +479,49 @@ export async function up(options: LocalEngineOptions): Promise<EngineHandle> {
   log(`[camunda] ${describeEngine(caps, restAddress)}`);
   log(`[camunda] Tasklist ${config.camunda.tasklistUrl} · Operate ${config.camunda.operateUrl} · users: ${DEMO_USERS.map((u) => `${u.username}/${u.password}`).join(', ')}`);
   return { restAddress, started: true, capabilities: caps, logDir: paths.dir };
+}
+
+export interface RestartOptions extends Pick<LocalEngineOptions, 'config' | 'log'> {
+  /** Runs while the broker is down (a test checks what the workers and the API do meanwhile). */
+  whileDown?: () => Promise<void>;
+  /** How long the restarted broker may take to be ready. Default 5 minutes. */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Stops the local engine's broker (8.6: `bin/broker`; 8.8+: `bin/camunda`) and starts it again on
+ * the same data, as an operator's restart or a crash and restart would (issue 15.2): running
+ * instances continue where they were. OpenSearch, Tasklist and Operate keep running. Refuses an
+ * 8.8+ engine on in-memory H2 (its secondary storage would start empty) and an engine it did not start.
+ */
+export async function restartBroker(options: RestartOptions): Promise<void> {
+  const { config, log = console.log, startTimeoutMs = 5 * 60_000 } = options;
+  const paths = enginePaths(config.dataDir);
+  const live = livePids(paths);
+  const name = live.has('broker') ? 'broker' : live.has('camunda') ? 'camunda' : undefined;
+  if (!config.camunda.startLocalEngine || !name) {
+    throw new EngineStartError(`No local engine started by this project runs (${paths.dir}): there is no broker to restart`);
+  }
+  if (name === 'camunda' && secondaryStorage(config.camunda.secondaryStorageUrl).inMemory) {
+    throw new EngineStartError('The engine keeps its secondary storage in memory (H2): a restart would lose it. Set CAMUNDA_SECONDARY_STORAGE_URL to restart it with its data');
+  }
+  const java: JavaInstallation = locateJava(config.camunda.javaHome);
+  const dist = await resolveDistribution({ version: config.camunda.version, cacheDir: config.camunda.cacheDir, archive: config.camunda.distribution, log });
+  const openSearchLib =
+    capabilitiesOf(dist.version).generation === '8.6'
+      ? (await resolveOpenSearch({ version: config.camunda.openSearchVersion, cacheDir: config.camunda.cacheDir, log })).libDir
+      : undefined;
+  const component = componentsFor(config, dist, java, paths, openSearchLib)
+    .flat()
+    .find((c) => c.name === name)!;
+  log(`[camunda] restarting the ${name} (pid ${live.get(name)}) with its data (${paths.brokerData})`);
+  await stopProcess(live.get(name)!, log);
+  fs.rmSync(paths.pidFile(name), { force: true });
+  await options.whileDown?.();
+  const t0 = Date.now();
+  const running = startComponent(component, paths, { appendLog: true });
+  await waitUntilReady([running], paths, startTimeoutMs, log);
+  log(`[camunda] ${name} ready again after ${Math.round((Date.now() - t0) / 1000)} s`);
 }
 
 async function stopProcess(pid: number, log: (line: string) => void, graceMs = 60_000): Promise<void> {

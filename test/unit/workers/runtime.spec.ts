@@ -57,6 +57,43 @@ describe('worker runtime: the three outcomes of a job', () => {
     expect(o).to.deep.include({ retries: 0 });
     expect((o as { errorMessage: string }).errorMessage).to.match(/input mappings: n:/);
   });
+
+  describe('a form field the person filled in wrong (issue 15.7)', () => {
+    const fromForm = (formRefusal?: 'CA_REFUSED') =>
+      defineHandler({
+        type: 'test.after-form',
+        formFields: ['csr'],
+        ...(formRefusal ? { formRefusal } : {}),
+        input: z.object({ requestId: z.number(), csr: z.string().min(1, 'paste the CSR (PEM)') }),
+        output: z.object({}),
+        async handle() {
+          return {};
+        },
+      });
+
+    it('when the model catches a refusal, then a missing or empty field is that BPMN error naming the field, in the words of the form', async () => {
+      expect(await runHandler(fromForm('CA_REFUSED'), { requestId: 1, csr: null }, job)).to.deep.equal({
+        kind: 'error',
+        errorCode: 'CA_REFUSED',
+        errorMessage: 'csr is missing: fill it in',
+        variables: { errorMessage: 'csr is missing: fill it in' },
+      });
+      expect(await runHandler(fromForm('CA_REFUSED'), { requestId: 1, csr: '' }, job)).to.deep.include({ kind: 'error', errorMessage: 'csr: paste the CSR (PEM)' });
+    });
+
+    it('when it does not, then an incident that names the field and the fix, not the model', async () => {
+      const o = (await runHandler(fromForm(), { requestId: 1, csr: 7 }, job)) as { kind: string; retries: number; errorMessage: string };
+      expect(o).to.deep.include({ kind: 'fail', retries: 0 });
+      expect(o.errorMessage).to.match(/the form before it was completed with a value it cannot use — csr: .*Nothing was changed\. Fix: set that variable/);
+      expect(o.errorMessage).to.not.contain('input mappings');
+    });
+
+    it('when a variable the process sets is wrong as well, then it is the model\'s error', async () => {
+      const o = (await runHandler(fromForm('CA_REFUSED'), { requestId: 'x', csr: null }, job)) as { kind: string; errorMessage: string };
+      expect(o.kind).to.equal('fail');
+      expect(o.errorMessage).to.contain('input mappings');
+    });
+  });
 });
 
 describe('worker runtime: listener verdicts', () => {
