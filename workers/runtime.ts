@@ -118,7 +118,7 @@ export function describeFailure(err: unknown): string {
   const e = err as { message?: string; code?: string };
   const message = e?.message ?? String(err);
   if ((e?.code && DATABASE_DOWN.has(e.code)) || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
-    return `the database (PostgreSQL, DATABASE_URL) cannot be reached: ${message}. Nothing was written. Fix: start the database or fix its address, then retry the job (Operate: resolve the incident)`;
+    return `the database (PostgreSQL, DATABASE_URL) cannot be reached: ${message}. Fix: start the database or fix its address, then retry the job (Operate: resolve the incident)`;
   }
   return message;
 }
