@@ -12,7 +12,7 @@ import type { TrustProxy } from '../config';
 import { acmeRoutes, type AcmeDeps } from '../acme/routes';
 import type { CaConnector } from '../ca/connector';
 import { latestRootCrl, ROOT_CRL_PATH } from '../ca/root-crl';
-import { NotFoundError } from '../domain/errors';
+import { NotFoundError, ValidationError } from '../domain/errors';
 import type { EngineStatus } from '../engine/availability';
 import type { EngineApi } from '../engine/engine-api';
 import type { ProcessEngine } from '../engine/processes';
@@ -65,6 +65,13 @@ export interface ApiDeps {
   log?: (line: string) => void;
 }
 
+/** Whether a parsed query or JSON body holds U+0000 in any key or string. */
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\0') || containsNul(v, depth + 1));
+}
+
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -79,6 +86,10 @@ export function createApp(deps: ApiDeps): Express {
     });
   }
   app.use(express.json({ limit: '64kb', strict: true }));
+  // PostgreSQL stores no U+0000 in text: a query or body with one was a 500 (issue 15.7).
+  app.use((req, _res, next) => {
+    next(containsNul(req.query) || containsNul(req.body) || req.path.includes('\0') ? new ValidationError('text may not contain the NUL character (U+0000)') : undefined);
+  });
 
   /**
    * Readiness: the API answers and its database does. The engine's state is reported, not

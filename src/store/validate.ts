@@ -11,7 +11,14 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what:
 }
 
 /** Text of at most `max` characters, trimmed, not empty. */
-export const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    // PostgreSQL stores no U+0000 in text: refused here, not as a database error (issue 15.7).
+    .refine((s) => !s.includes('\0'), 'must not contain the NUL character (U+0000)');
 
 /** A DNS name (RFC 1123 labels, optional leading wildcard), lower-cased. */
 export const dnsName = z
