@@ -62,6 +62,8 @@ export interface IncidentRecord {
   errorMessage: string;
   state: string;
   jobKey?: string;
+  /** The element instance that has the incident (a job's variables live there: set them there to fix it). */
+  elementInstanceKey?: string;
   processInstanceKey: string;
 }
 
@@ -294,12 +296,17 @@ function createEngineApi86(e: EngineEndpoints, caps: EngineCapabilities): Engine
     },
     async incidents(processInstanceKey) {
       const items = await operateSearch<Record<string, unknown>>('/v1/incidents/search', { processInstanceKey: Number(processInstanceKey) });
+      // Operate 8.6's incidents do not name their element instance; its flow node instances name their incident.
+      const withIncident = items.length
+        ? await operateSearch<Record<string, unknown>>('/v1/flownode-instances/search', { processInstanceKey: Number(processInstanceKey), incident: true })
+        : [];
       return items.map((i) => ({
         incidentKey: String(i.key),
         errorType: String(i.type),
         errorMessage: String(i.message ?? ''),
         state: String(i.state),
         jobKey: str(i.jobKey),
+        elementInstanceKey: str(withIncident.find((f) => String(f.incidentKey) === String(i.key))?.key),
         processInstanceKey: String(i.processInstanceKey),
       }));
     },
@@ -365,6 +372,7 @@ function createEngineApi88(e: EngineEndpoints, caps: EngineCapabilities): Engine
         errorMessage: String(i.errorMessage ?? ''),
         state: String(i.state),
         jobKey: str(i.jobKey),
+        elementInstanceKey: str(i.elementInstanceKey ?? i.flowNodeInstanceKey),
         processInstanceKey: String(i.processInstanceKey),
       }));
     },

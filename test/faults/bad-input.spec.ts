@@ -8,18 +8,12 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
-import { buildCsr } from '../../src/ca/csr-builder';
-import { pollUntil, processInstanceVariables, waitForProcessInstanceState, waitForUserTask } from '../../src/engine/user-tasks';
 import { createAsset } from '../../src/store/assets';
-import { getCertificate } from '../../src/store/certificates';
-import { appEngine } from '../support/app-engine';
-import type { TestEngine } from '../support/engine';
 import { signedInApi, type SignedInApi } from '../support/signed-in-api';
-import { taskDriver } from '../support/task-driver';
-import { craftedRsaCsr, makeCsr, withBadSignature } from '../fixtures/csr/make-csr';
 import { testCa } from '../integration/ca/support';
 import { aCard, aProfile, actor } from '../integration/store/fixtures';
-import { anIssuedCertificate, recordOutcome, rowCounts } from './support/faults-b';
+import { anIssuedCertificate, rowCounts } from './support/faults-b';
+import { recordFaultOutcome } from './support/outcomes';
 
 interface Problem {
   title?: string;
@@ -102,11 +96,16 @@ describe('faults: bad input through the API (issue 15.7)', function () {
     ['malformed JSON on an admin change', 'PUT', () => '/api/admin/options/CardsProcDeactivate', '{approvalStep: true}', 'demo', 400, /not valid JSON/],
   ];
 
+  /** What each case got: a 500, or a write, is a case that went wrong. */
+  const seen: Array<{ what: string; status: number; expected: number; wrote: boolean }> = [];
+
   for (const [what, method, path, body, user, status, detail] of cases) {
     it(`when ${what} comes, then ${status} with a problem that says so, and nothing is written`, async () => {
       const before = await rowCounts(pool);
       const startsBefore = api.starts.length;
       const res = await send(method, path(ids), body, user);
+      const wrote = JSON.stringify(await rowCounts(pool)) !== JSON.stringify(before) || api.starts.length !== startsBefore;
+      seen.push({ what, status: res.status, expected: status, wrote });
       expect(res.status, res.text.slice(0, 300)).to.equal(status);
       expect(res.type).to.contain('application/problem+json');
       expect(res.problem?.detail ?? res.problem?.title, res.text.slice(0, 300)).to.match(detail);
@@ -133,12 +132,14 @@ describe('faults: bad input through the API (issue 15.7)', function () {
   });
 
   after(() => {
-    recordOutcome('bad-input-api', {
-      suite: 'bad input',
-      fault: `${cases.length} malformed, mistyped, oversized, unknown or injection-shaped API bodies, paths and queries, and ${INJECTIONS.length} injection-shaped search texts`,
-      observed: 'each answered 400/404/413 with its own problem; no 500; row counts unchanged; nothing started',
-      lost: 'nothing',
-      duplicated: 'nothing',
+    const wrong = seen.filter((c) => c.status !== c.expected);
+    recordFaultOutcome(__filename, {
+      id: 'bad-input/api-bodies-paths-queries',
+      item: '15.7',
+      fault: `${cases.length} malformed, mistyped, oversized, unknown or injection-shaped API bodies, paths and queries; ${INJECTIONS.length} injection-shaped search texts on 5 collections`,
+      observed: `${seen.length - wrong.length} of ${seen.length} answered their own 400/404/413 problem${wrong.length ? ` (not: ${wrong.map((c) => `${c.what} ${c.status}`).join(', ')})` : ''}; ${seen.filter((c) => c.status >= 500).length} answered 500; ${seen.filter((c) => c.wrote).length} wrote a row or started a process`,
+      nothingLost: seen.length === cases.length && wrong.length === 0,
+      nothingDuplicated: seen.every((c) => !c.wrote),
     });
   });
 });

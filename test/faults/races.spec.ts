@@ -17,7 +17,8 @@ import type { TestEngine } from '../support/engine';
 import { taskDriver } from '../support/task-driver';
 import { testCa } from '../integration/ca/support';
 import { aCard } from '../integration/store/fixtures';
-import { anIssuedCertificate, callApi, recordOutcome } from './support/faults-b';
+import { anIssuedCertificate, callApi } from './support/faults-b';
+import { recordFaultOutcome } from './support/outcomes';
 
 describe('faults: races through the API (engine, issue 15.6)', function () {
   this.timeout(240_000);
@@ -41,12 +42,21 @@ describe('faults: races through the API (engine, issue 15.6)', function () {
     const card = await aCard(pool);
     const path = `/api/cards/${card.id}/use-cases/CardsProcDeactivate`;
     const answers = await Promise.all([callApi<{ processInstanceKey?: string; detail?: string }>(api, 'POST', path, 'operator', {}), callApi<{ processInstanceKey?: string; detail?: string }>(api, 'POST', path, 'demo', {})]);
-    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).to.deep.equal([201, 409]);
-    const winner = answers.find((a) => a.status === 201)!;
-    const loser = answers.find((a) => a.status === 409)!;
-    const pik = winner.body.processInstanceKey!;
-    expect(loser.body.detail).to.match(/Deactivate card (already runs on card \d+ \(process instance \d+|is being started on card \d+ by \w+ right now)/);
+    const statuses = answers.map((a) => a.status).sort();
     const runs = await pool.query<{ process_instance_key: string; ended_at: Date | null }>("SELECT process_instance_key, ended_at FROM use_case_runs WHERE use_case = 'CardsProcDeactivate' AND object_ref = $1", [`card:${card.id}`]);
+    const winner = answers.find((a) => a.status === 201);
+    const loser = answers.find((a) => a.status === 409);
+    recordFaultOutcome(__filename, {
+      id: 'races/start-twice',
+      item: '15.6',
+      fault: 'two operators start Deactivate card on the same card at once',
+      observed: `answers ${statuses.join(' and ')} ("${loser?.body.detail ?? ''}"); ${runs.rowCount} instance started`,
+      nothingLost: winner !== undefined,
+      nothingDuplicated: runs.rowCount === 1 && statuses.join() === '201,409',
+    });
+    expect(statuses, JSON.stringify(answers.map((a) => a.body))).to.deep.equal([201, 409]);
+    const pik = winner!.body.processInstanceKey!;
+    expect(loser!.body.detail).to.match(/Deactivate card (already runs on card \d+ \(process instance \d+|is being started on card \d+ by \w+ right now)/);
     expect(runs.rows, 'one claim, the winner\'s').to.deep.equal([{ process_instance_key: pik, ended_at: null }]);
     // The winner's instance waits for its operator; a third start while it runs is refused with its key.
     await waitForUserTask(engine.api, { processInstanceKey: pik, state: 'CREATED', elementId: 'Task_ConfirmDeactivate' });
@@ -62,13 +72,6 @@ describe('faults: races through the API (engine, issue 15.6)', function () {
     });
     expect(again.body.processInstanceKey).to.not.equal(pik);
     await engine.clients.rest.cancelProcessInstance({ processInstanceKey: again.body.processInstanceKey });
-    recordOutcome('race-start-twice', {
-      suite: 'races',
-      fault: 'two operators start the same use case on the same card at once',
-      observed: 'one instance runs, the other start answers 409 naming it; the card is free again once the instance ended',
-      lost: 'nothing',
-      duplicated: 'nothing',
-    });
   });
 
   /**
@@ -92,30 +95,29 @@ describe('faults: races through the API (engine, issue 15.6)', function () {
       const del = () => callApi(api, 'DELETE', `/api/requests/${requestId}`, 'operator');
       const decide = () => engine.api.completeUserTaskAs(as('agent2'), task.userTaskKey, { decision: 'approve' });
       const [deleted, decided] = first === 'delete' ? await Promise.all([del(), decide()]) : (await Promise.all([decide(), del()])).reverse() as [Awaited<ReturnType<typeof del>>, Awaited<ReturnType<typeof decide>>];
-      expect([204, 409], deleted.text).to.include(deleted.status);
-
-      if (deleted.status === 204) {
-        // The deletion won: the request is gone, its lock instance cancelled, the certificate untouched.
-        await waitForProcessInstanceState(engine.api, pik, 'CANCELED').catch(() => waitForProcessInstanceState(engine.api, pik, 'TERMINATED'));
-        expect((await pool.query('SELECT 1 FROM requests WHERE id = $1', [requestId])).rowCount).to.equal(0);
-        expect((await auditHistory(pool, 'request', requestId)).map((h) => h.toState)).to.include('Deleted').and.not.include('Approved');
-        expect((await getCertificate(pool, cert.id)).state).to.equal('Valid');
-        expect((await ca.status(cert.serial!)).status, 'nothing held at the CA').to.equal('valid');
-      } else {
-        // The decision won: the deletion is refused, the lock is carried out.
-        expect(decided.ok, String(decided.detail)).to.equal(true);
-        await waitForProcessInstanceState(engine.api, pik, 'COMPLETED', { timeoutMs: 60_000 });
-        expect((await pool.query<{ state: string }>('SELECT state FROM requests WHERE id = $1', [requestId])).rows[0]!.state).to.equal('Completed');
-        expect((await getCertificate(pool, cert.id)).state).to.equal('Certificate hold');
-        expect((await ca.status(cert.serial!)).status).to.equal('hold');
-      }
-      recordOutcome(`race-delete-vs-decision-${first}-first`, {
-        suite: 'races',
-        fault: `a request deleted while its approval is decided (${first} sent first)`,
-        observed: deleted.status === 204 ? 'the deletion won: request gone, its process cancelled, certificate untouched' : 'the decision won: deletion refused (409), the certificate held',
-        lost: 'nothing',
-        duplicated: 'nothing',
+      // Settled: the lock instance cancelled (deletion won) or completed (decision won).
+      const ended = await pollUntil('the lock instance to end', async () => {
+        const [p] = await engine.api.searchProcessInstances({ processInstanceKey: pik });
+        return p && p.state !== 'ACTIVE' ? p.state : undefined;
+      }, { timeoutMs: 90_000 });
+      const request = (await pool.query<{ state: string }>('SELECT state FROM requests WHERE id = $1', [requestId])).rows[0]?.state;
+      const history = (await auditHistory(pool, 'request', requestId)).map((h) => h.toState);
+      const certState = (await getCertificate(pool, cert.id)).state;
+      const caStatus = (await ca.status(cert.serial!)).status;
+      const holds = (await auditHistory(pool, 'certificate', cert.id)).filter((h) => h.toState === 'Certificate hold').length;
+      const deletionWon = deleted.status === 204 && request === undefined && history.includes('Deleted') && !history.includes('Approved') && certState === 'Valid' && caStatus === 'valid' && ended !== 'COMPLETED';
+      const decisionWon = deleted.status === 409 && decided.ok && request === 'Completed' && certState === 'Certificate hold' && caStatus === 'hold' && ended === 'COMPLETED';
+      recordFaultOutcome(__filename, {
+        ...(first === 'delete' ? { id: 'races/delete-while-deciding-delete-first' } : { id: 'races/delete-while-deciding-decision-first' }),
+        item: '15.6',
+        fault: `a request is deleted while its approval is decided (${first} sent first)`,
+        observed: `DELETE ${deleted.status}, completion ${decided.ok ? 'accepted' : `refused (${decided.status})`}; request ${request ?? 'gone'}, lock instance ${ended}, certificate ${certState} in the store and ${caStatus} at the CA`,
+        nothingLost: deletionWon || decisionWon,
+        nothingDuplicated: holds <= 1,
       });
+      expect([204, 409], deleted.text).to.include(deleted.status);
+      expect(deletionWon || decisionWon, `one wins cleanly: DELETE ${deleted.status}, request ${request}, history ${history.join(',')}, instance ${ended}, certificate ${certState}/${caStatus}`).to.equal(true);
+      expect(holds).to.be.at.most(1);
     });
   }
 
@@ -127,17 +129,19 @@ describe('faults: races through the API (engine, issue 15.6)', function () {
       Array.from({ length: 20 }, () => callApi(api, 'POST', `/api/secret-links/${link.id}`, 'operator', undefined, { accept: 'application/json' })),
     );
     const statuses = answers.map((a) => a.status);
+    const shown = answers.filter((a) => a.text.includes(secret)).length;
+    const { rows } = await db.pool.query<{ used_at: Date | null }>('SELECT used_at FROM secret_links WHERE id = $1', [link.id]);
+    recordFaultOutcome(__filename, {
+      id: 'races/one-time-link-20-at-once',
+      item: '15.6',
+      fault: 'a one-time link is opened 20 times at once by its owner',
+      observed: `${statuses.filter((s) => s === 200).length} answer with the secret, ${statuses.filter((s) => s === 410).length} answer 410 (gone)`,
+      nothingLost: shown >= 1,
+      nothingDuplicated: shown <= 1,
+    });
     expect(statuses.filter((s) => s === 200), statuses.join(',')).to.have.length(1);
     expect(statuses.filter((s) => s === 410)).to.have.length(19);
-    expect(answers.filter((a) => a.text.includes(secret))).to.have.length(1);
-    const { rows } = await db.pool.query<{ used_at: Date | null }>('SELECT used_at FROM secret_links WHERE id = $1', [link.id]);
+    expect(shown).to.equal(1);
     expect(rows[0]!.used_at).to.be.an.instanceOf(Date);
-    recordOutcome('race-one-time-link', {
-      suite: 'races',
-      fault: 'a one-time link opened 20 times at once',
-      observed: 'shown once (200), 19 answers 410',
-      lost: 'nothing',
-      duplicated: 'nothing',
-    });
   });
 });

@@ -1,16 +1,13 @@
 /**
  * Shared by faults-b's specs (engine restart, database outage, races, bad input; issue 15.2, 15.3,
  * 15.6, 15.7): a certificate the built-in CA really issued, the API called as a Camunda user, and
- * the outcome of each case for the README's reliability table (issue 15.8).
+ * the row counts that a refusal must leave as they were.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Pool } from 'pg';
 import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { toCaProfile } from '../../../src/ca/store-profile';
-import { PROJECT_ROOT } from '../../../src/config';
 import { createCertificate } from '../../../src/store/certificates';
 import { aProfile, actor } from '../../integration/store/fixtures';
 import type { TestApi } from '../../support/api';
@@ -73,21 +70,4 @@ export async function rowCounts(pool: Pool): Promise<Record<string, number>> {
     counts[t] = Number((await pool.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n);
   }
   return counts;
-}
-
-/** One case of the fault suite and what was observed (issue 15.8). */
-export interface FaultOutcome {
-  suite: string;
-  fault: string;
-  observed: string;
-  lost: 'nothing' | string;
-  duplicated: 'nothing' | string;
-}
-
-/** Where faults-b's cases write their outcomes (one JSON file per case, read into the README's table). */
-export const OUTCOMES_DIR = path.join(PROJECT_ROOT, 'test-artifacts', 'faults');
-
-export function recordOutcome(id: string, outcome: FaultOutcome): void {
-  fs.mkdirSync(OUTCOMES_DIR, { recursive: true });
-  fs.writeFileSync(path.join(OUTCOMES_DIR, `${id}.json`), `${JSON.stringify({ id, ...outcome }, null, 2)}\n`);
 }
