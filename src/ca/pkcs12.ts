@@ -8,11 +8,12 @@
  * AES-256-CBC), integrity by an HMAC-SHA256 MAC keyed with the PKCS#12 KDF.
  */
 import crypto from 'node:crypto';
-import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
 import { ContentInfo, EncryptedContent, EncryptedContentInfo, id_data, id_encryptedData } from '@peculiar/asn1-cms';
 import { AuthenticatedSafe, CertBag, id_certBag, id_pkcs8ShroudedKeyBag, id_x509Certificate, MacData, PFX, PKCS12Attribute, PKCS8ShroudedKeyBag, SafeBag, SafeContents } from '@peculiar/asn1-pfx';
 import { FriendlyName, id_pkcs9_at_friendlyName, id_pkcs9_at_localKeyId, LocalKeyId } from '@peculiar/asn1-pkcs9';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { asnFields } from './asn1-declare';
 
 const OID = {
   pbes2: '1.2.840.113549.1.5.13',
@@ -24,45 +25,25 @@ const OID = {
 
 /** PBKDF2-params (RFC 8018 A.2): the salt is always `specified` here; the key length is left out. */
 class Pbkdf2Params {
-  @AsnProp({ type: OctetString })
   salt = new OctetString();
-
-  @AsnProp({ type: AsnPropTypes.Integer })
   iterationCount = 0;
-
-  @AsnProp({ type: AlgorithmIdentifier })
   prf = new AlgorithmIdentifier();
-
-  constructor(params: Partial<Pbkdf2Params> = {}) {
-    Object.assign(this, params);
-  }
 }
+asnFields(Pbkdf2Params, { salt: { type: OctetString }, iterationCount: { type: AsnPropTypes.Integer }, prf: { type: AlgorithmIdentifier } });
 
 /** PBES2-params (RFC 8018 A.4). */
 class Pbes2Params {
-  @AsnProp({ type: AlgorithmIdentifier })
   keyDerivationFunc = new AlgorithmIdentifier();
-
-  @AsnProp({ type: AlgorithmIdentifier })
   encryptionScheme = new AlgorithmIdentifier();
-
-  constructor(params: Partial<Pbes2Params> = {}) {
-    Object.assign(this, params);
-  }
 }
+asnFields(Pbes2Params, { keyDerivationFunc: { type: AlgorithmIdentifier }, encryptionScheme: { type: AlgorithmIdentifier } });
 
 /** CMS EncryptedData (RFC 5652 8), which @peculiar/asn1-cms does not declare; no unprotected attributes. */
 class CmsEncryptedData {
-  @AsnProp({ type: AsnPropTypes.Integer })
   version = 0;
-
-  @AsnProp({ type: EncryptedContentInfo })
   encryptedContentInfo = new EncryptedContentInfo();
-
-  constructor(params: Partial<CmsEncryptedData> = {}) {
-    Object.assign(this, params);
-  }
 }
+asnFields(CmsEncryptedData, { version: { type: AsnPropTypes.Integer }, encryptedContentInfo: { type: EncryptedContentInfo } });
 
 const der = (value: object): ArrayBuffer => AsnConvert.serialize(value);
 const NULL = null; // asn1-schema writes a null parameter as ASN.1 NULL
@@ -100,8 +81,8 @@ async function pbes2Encrypt(plain: Buffer, password: string, iterations: number)
   const cipher = crypto.createCipheriv('aes-256-cbc', key, iv);
   const encrypted = Buffer.concat([cipher.update(plain), cipher.final()]);
   key.fill(0);
-  const kdf = new Pbkdf2Params({ salt: new OctetString(salt), iterationCount: iterations, prf: new AlgorithmIdentifier({ algorithm: OID.hmacWithSHA256, parameters: NULL }) });
-  const parameters = new Pbes2Params({
+  const kdf = Object.assign(new Pbkdf2Params(), { salt: new OctetString(salt), iterationCount: iterations, prf: new AlgorithmIdentifier({ algorithm: OID.hmacWithSHA256, parameters: NULL }) });
+  const parameters = Object.assign(new Pbes2Params(), {
     keyDerivationFunc: new AlgorithmIdentifier({ algorithm: OID.pbkdf2, parameters: der(kdf) }),
     encryptionScheme: new AlgorithmIdentifier({ algorithm: OID.aes256Cbc, parameters: der(new OctetString(iv)) }),
   });
@@ -153,7 +134,7 @@ export async function buildPkcs12(input: Pkcs12Input, options: Pkcs12Options = {
   const certInfo = new ContentInfo({
     contentType: id_encryptedData,
     content: der(
-      new CmsEncryptedData({
+      Object.assign(new CmsEncryptedData(), {
         version: 0,
         encryptedContentInfo: new EncryptedContentInfo({
           contentType: id_data,

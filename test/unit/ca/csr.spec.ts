@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseCsr, MAX_CSR_BYTES } from '../../../src/ca/csr';
 import { approveCsr } from '../../../src/ca/request-policy';
 import { CaError, CaErrorCode, type CaErrorCode as Code } from '../../../src/ca/errors';
@@ -150,5 +154,20 @@ describe('CSR parsing (P10)', () => {
         }
       }
     });
+  });
+
+  it('when the CA is started from another directory (no tsconfig.json in sight), then its ASN.1 schemas still load and read a request', () => {
+    // Decorator syntax compiled without the project's tsconfig broke at import; the schemas are declared without it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wpki-cwd-'));
+    try {
+      const script = path.join(dir, 'read.ts');
+      const src = (file: string): string => JSON.stringify(path.resolve(__dirname, '../../../src/ca', file));
+      fs.writeFileSync(script, `import { parseCsr } from ${src('csr.ts')};\nimport { buildPkcs12 } from ${src('pkcs12.ts')};\nconsole.log(parseCsr(process.argv[2]!).commonName, typeof buildPkcs12);\n`);
+      const loader = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist/loader.mjs')).href;
+      const r = spawnSync(process.execPath, ['--import', loader, script, makeCsr({ key: 'p256' }).csrPem], { cwd: dir, encoding: 'utf8' });
+      expect(r.stdout + r.stderr).to.contain('host.example.com function');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
