@@ -28,6 +28,8 @@ const TASKS: Readonly<Record<string, [name: string, description: string]>> = {
   'cards.reactivate': ['Reactivate virtual smart card', 'Card active; its certificates released at the CA, on hold in the store.'],
   'ca.check-lock': ['Check certificate for lock', 'Valid or held certificate; says whether its profile requires approval for lock/revocation.'],
   'ca.lock-certificate': ['Lock or revoke certificate', 'certificateHold or an RFC 5280 revocation reason, at the CA and in the store.'],
+  'ca.check-unlock': ['Check certificate for unlock', 'A certificate on hold (not on an inactive card), the use case enabled (issue 18.12).'],
+  'ca.unlock-certificate': ['Unlock certificate', 'Released from hold at the CA (decided from its status) and Valid in the store, with history.'],
   'enroll.prepare': ['Prepare enrollment', 'Checks profile and asset are Active, creates the request and the certificate object, pre-fills from the asset.'],
   'enroll.p10.review-csr': ['Check CSR', 'Parses and checks the CSR against the profile and domain policy; CA_REFUSED with the reason.'],
   'enroll.p10.issue': ['Issue P10 certificate', 'Issues from the CSR; certificate object Valid, request Completed.'],

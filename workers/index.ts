@@ -9,9 +9,10 @@ import { createCardHandlers } from './cards';
 import { createEnrollHandlers, type EnrollDeps } from './enroll';
 import { createExpiryHandlers, type ExpiryDeps } from './expiry';
 import type { AnyJobHandler } from './runtime';
+import { createUnlockHandlers } from './unlock';
 
 export type WorkerDeps = ApprovalDeps & EnrollDeps & ExpiryDeps;
 
 export function createAllHandlers(deps: WorkerDeps): AnyJobHandler[] {
-  return [...createApprovalHandlers(deps), ...createCardHandlers(deps), ...createCaHandlers(deps), ...createEnrollHandlers(deps), ...createExpiryHandlers(deps), ...createAssetHandlers(deps)];
+  return [...createApprovalHandlers(deps), ...createCardHandlers(deps), ...createCaHandlers(deps), ...createEnrollHandlers(deps), ...createExpiryHandlers(deps), ...createAssetHandlers(deps), ...createUnlockHandlers(deps)];
 }

@@ -88,6 +88,7 @@ export function mayStartUseCase(actor: Actor, symbolicName: string, label: strin
       if (isHolder(actor, target.parties)) return { allowed: true, as: 'holder' };
       return refuse(`the asset's owner, ${RA} or an admin`);
     case 'AssetsProcLockCertificate':
+    case 'AssetsProcUnlockCertificate':
     case 'CardsProcDeactivate':
       if (isRegistrationAuthority(actor)) return { allowed: true, as: 'registration authority' };
       if (isHolder(actor, target.parties)) return { allowed: true, as: 'holder' };

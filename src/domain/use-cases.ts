@@ -66,6 +66,14 @@ export const USE_CASES: readonly UseCaseDefinition[] = [
     options: ['enabled', 'approvalStep', 'approverEmails'],
   },
   {
+    // Issue 18.12: the way back from 'Certificate hold' (spec 000: "temporarily inactive") to 'Valid'.
+    symbolicName: 'AssetsProcUnlockCertificate',
+    label: 'Unlock certificate',
+    startsOn: { certificate: ['Certificate hold'] },
+    // ca.check-unlock reads enabled; no approval step (releasing a hold restores what was approved before).
+    options: ['enabled'],
+  },
+  {
     // Spec 004: "Required card state: Active".
     symbolicName: 'CardsProcDeactivate',
     label: 'Deactivate card',

@@ -17,6 +17,12 @@ describe('use cases available on an object (spec 001-004 "Process start")', () =
     expect(names({ kind: 'asset', state: 'Inactive' })).to.deep.equal([]);
   });
 
+  it('when a certificate is on hold, then Lock certificate and Unlock certificate are offered; when Valid, only Lock; revoked, neither (issue 18.12)', () => {
+    expect(names({ kind: 'certificate', state: 'Certificate hold' })).to.deep.equal(['AssetsProcLockCertificate', 'AssetsProcUnlockCertificate']);
+    expect(names({ kind: 'certificate', state: 'Valid' })).to.deep.equal(['AssetsProcLockCertificate']);
+    expect(names({ kind: 'certificate', state: 'Key compromised' })).to.deep.equal([]);
+  });
+
   it('when a request is Requested, then Approve request is offered; once decided, not', () => {
     expect(names({ kind: 'request', state: 'Requested' })).to.deep.equal(['AssetsProcApproval']);
     expect(names({ kind: 'request', state: 'Approved' })).to.deep.equal([]);
