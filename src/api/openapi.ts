@@ -9,7 +9,7 @@ import { USE_CASES } from '../domain/use-cases';
 import { optionsUpdate } from '../store/options';
 import { linkId } from '../store/secret-links';
 import { objectId, searchParams } from '../store/validate';
-import { commandUpdate } from './admin-routes';
+import { assetCreation, assetStateChange, commandUpdate, profileCreation, profileStateChange } from './admin-routes';
 import { deregistrationBody } from './deregistration-routes';
 import { processInstanceKey } from './console-routes';
 import { format } from './download-routes';
@@ -246,6 +246,40 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   ...Object.keys(COLLECTIONS).flatMap(collectionOperations),
+  {
+    method: 'post',
+    path: '/api/admin/assets',
+    summary: "Create an asset (spec 002 \"Create asset\"); it starts 'Active' (spec 000)",
+    access: 'admin',
+    body: assetCreation,
+    answers: { 201: { description: 'The asset', json: s.asset }, 400: bad, 409: { description: 'A name that is taken', json: s.problem } },
+  },
+  {
+    method: 'put',
+    path: '/api/admin/assets/{id}/state',
+    summary: "Activate or deactivate an asset, or make it Pending; 'Pending' → 'Active' only by Assign certificate profile (spec 000)",
+    access: 'admin',
+    params: { id: z.string() },
+    body: assetStateChange,
+    answers: { 200: { description: 'The asset now', json: s.asset }, 400: bad, 404: notFound, 409: { description: 'The state machine does not allow it', json: s.problem } },
+  },
+  {
+    method: 'post',
+    path: '/api/admin/certificate-profiles',
+    summary: "Create a certificate profile (spec 002 \"Create certificate profile\"); it starts 'Active' (spec 000)",
+    access: 'admin',
+    body: profileCreation,
+    answers: { 201: { description: 'The certificate profile', json: s.certificateProfile }, 400: bad, 409: { description: 'A name that is taken', json: s.problem } },
+  },
+  {
+    method: 'put',
+    path: '/api/admin/certificate-profiles/{id}/state',
+    summary: 'Activate or deactivate a certificate profile',
+    access: 'admin',
+    params: { id: z.string() },
+    body: profileStateChange,
+    answers: { 200: { description: 'The certificate profile now', json: s.certificateProfile }, 400: bad, 404: notFound, 409: { description: 'The state machine does not allow it', json: s.problem } },
+  },
   {
     method: 'get',
     path: '/api/admin/options',
