@@ -23,6 +23,7 @@ import { recordRegistration } from '../src/store/registrations';
 import { createRequest, getRequest, relateToCertificate, transitionRequest } from '../src/store/requests';
 import { createSecretLink, type Sealer, type SecretKind } from '../src/store/secret-links';
 import { supersedePrevious } from './supersede';
+import { revokeAtCa } from './ca';
 import { BpmnError, defineHandler, type JobInfo } from './runtime';
 
 export interface EnrollDeps {
@@ -239,15 +240,30 @@ export function createEnrollHandlers(deps: EnrollDeps) {
         );
         if (!generated.password) {
           // The CA's record commits with this effect, so a replay without the password means the
-          // key was generated outside this job's effect: it cannot be shown again.
-          throw new Error(`the PKCS#12 password of certificate ${cert.id} was lost in an earlier attempt; cancel and enroll again`);
+          // key was generated outside this job's effect: it cannot be shown again. Recorded as
+          // this job's outcome (a retry finds it), and handled below, outside the transaction.
+          return { lostSerialNumber: generated.serialNumber } as const;
         }
         await transitionCertificate(tx, cert.id, 'Valid', ctx, certificateRecord(generated));
         await supersedePrevious(tx, ca.within(tx), cert, ctx, job.key);
         const link = await secretLink(tx, 'pkcs12', v.requestId, `certificate:${cert.id}`, { pkcs12Id: generated.pkcs12Id, password: generated.password });
         return { serialNumber: generated.serialNumber, ...link };
       });
-      return result;
+      const lost = (result as { lostSerialNumber?: string }).lostSerialNumber;
+      if (lost) {
+        // Issue 18.12: not an incident. The certificate whose key nobody can have is revoked at the
+        // CA, and the operator goes back to the certificate data (CA_REFUSED, which the model
+        // routes there with the message): Next generates a new key, Cancel ends the enrollment.
+        await revokeAtCa(ca, lost, `${job.key}:p12:lost`, 'cessationOfOperation').catch((err: unknown) => {
+          if (!(err instanceof BpmnError)) throw err; // revoked already for another reason: nothing to add
+        });
+        throw new BpmnError(
+          'CA_REFUSED',
+          `the PKCS#12 password of an earlier attempt was lost, so its certificate (serial ${lost}) is revoked: choose Next to generate a new key, or Cancel`,
+          { caErrorCode: 'PKCS12_PASSWORD_LOST' },
+        );
+      }
+      return result as Exclude<typeof result, { lostSerialNumber: string }>;
     },
   });
 
