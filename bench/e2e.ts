@@ -61,6 +61,12 @@ const counts = process.env.BENCH_COUNTS
   : [100, 1000, ...(process.argv.includes('--with-10k') ? [10_000] : [])];
 /** BENCH_STOP_AT (a time): no instance starts after it; the run in progress ends with what it completed. */
 const STOP_AT = process.env.BENCH_STOP_AT ? Date.parse(process.env.BENCH_STOP_AT) : Infinity;
+/**
+ * BENCH_PHASE_MAX_SECONDS: no instance of a run starts after this long; the run ends with what it
+ * completed (the table's `completed` says so). Gives baseline and real the same time when the
+ * engine can be held only so long.
+ */
+const PHASE_MAX_MS = process.env.BENCH_PHASE_MAX_SECONDS ? Number(process.env.BENCH_PHASE_MAX_SECONDS) * 1000 : Infinity;
 /** Claim-and-complete sequences the driver runs at once. */
 const DRIVER_PARALLEL = Number(process.env.BENCH_DRIVER_PARALLEL ?? 8);
 const REQUESTER = 'operator';
@@ -234,7 +240,7 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
     }, 60_000);
     await Promise.all(
       Array.from({ length: Math.min(IN_FLIGHT, n) }, async () => {
-        while (next < n && Date.now() < STOP_AT) {
+        while (next < n && Date.now() < STOP_AT && performance.now() - started < PHASE_MAX_MS) {
           const i = next++;
           const t0 = performance.now();
           try {
