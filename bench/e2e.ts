@@ -234,9 +234,17 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
     const loadStart = os.loadavg();
     const started = performance.now();
     // A line a minute, so that a long run shows it is moving (and a broken one shows it early).
+    let lastMoved = { at: performance.now(), tasks: 0 };
     const progress = setInterval(() => {
       const u = driver.stats();
-      console.log(`    … ${latencies.length}/${n} done after ${Math.round((performance.now() - started) / 1000)} s; user tasks ${u.completed} done, ${u.failures} failed; RSS ${mb(process.memoryUsage().rss)} MB`);
+      const now = performance.now();
+      if (u.completed !== lastMoved.tasks) lastMoved = { at: now, tasks: u.completed };
+      const still = Math.round((now - lastMoved.at) / 1000);
+      console.log(
+        `    … ${latencies.length}/${n} done after ${Math.round((now - started) / 1000)} s; user tasks ${u.completed} done, ${u.failures} failed; RSS ${mb(process.memoryUsage().rss)} MB` +
+          // Camunda 8.6.0's Tasklist stops importing for good on a task created at an exact second (README, Performance).
+          (still >= 120 ? `; no user task for ${still} s: has Tasklist's import stalled? (its log: "failed to parse field [creationTime]")` : ''),
+      );
     }, 60_000);
     await Promise.all(
       Array.from({ length: Math.min(IN_FLIGHT, n) }, async () => {
