@@ -179,7 +179,13 @@ async function run(config: ReturnType<typeof loadConfig>, clients: ReturnType<ty
   const pool = db.pool;
   const smtp = await testSmtp();
   await deployAll(clients.rest, { log: () => undefined });
-  await deployFiles(clients.rest, writeBaselineModels());
+  const baselineModels = writeBaselineModels();
+  try {
+    await deployFiles(clients.rest, baselineModels);
+  } finally {
+    // The models were written to a temporary folder only to be deployed.
+    fs.rmSync(path.dirname(baselineModels[0]!), { recursive: true, force: true });
+  }
 
   const times = new JobTimes();
   const quiet = () => undefined;
