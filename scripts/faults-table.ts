@@ -2,6 +2,9 @@
  * `npm run faults:table`: writes the README's reliability table from the fault suite's recorded
  * outcomes (test-artifacts/faults/outcomes.json, written by test/faults while it runs; issue 15.8),
  * between the markers `<!-- faults:begin -->` and `<!-- faults:end -->`. Run it after the suite.
+ * A case this record does not hold keeps the row an earlier run wrote (the fault specs are run
+ * in parts, by different people: each run adds or replaces its own cases' rows); a row whose case
+ * no spec names any more is caught by test/unit/readme-faults.spec.ts.
  * `--check` writes nothing and exits 1 when the README's table differs from the record.
  */
 import fs from 'node:fs';
@@ -15,16 +18,43 @@ export const END = '<!-- faults:end -->';
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 const yes = (b: boolean) => (b ? 'yes' : '**NO**');
 
-/** The table's markdown for `outcomes` (ordered by issue item, then case id). */
-export function renderTable(outcomes: RecordedOutcome[]): string {
-  const rows = [...outcomes].sort((a, b) => a.item.localeCompare(b.item, 'en', { numeric: true }) || a.id.localeCompare(b.id));
-  const newest = rows.map((r) => r.recordedAt).sort().at(-1);
+const HEADER = ['| Item | Fault | Observed outcome | Nothing lost | Nothing duplicated | Case |', '|---|---|---|---|---|---|'];
+
+/** A row as the table shows it: its item and case id (to sort and to match), and its text. */
+interface Row {
+  item: string;
+  id: string;
+  line: string;
+}
+
+/** The rows of an existing table (the block between the markers), by case id. */
+export function rowsOf(block: string): Map<string, Row> {
+  const rows = new Map<string, Row>();
+  for (const line of block.split('\n')) {
+    const m = /^\| ([^|]+) \|.*\| `([a-z0-9-]+\/[a-z0-9-]+)` \|$/.exec(line);
+    if (m) rows.set(m[2]!, { item: m[1]!.trim(), id: m[2]!, line });
+  }
+  return rows;
+}
+
+/**
+ * The table's markdown for `outcomes` and, for cases they do not hold, the rows of `earlier`
+ * (ordered by issue item, then case id).
+ */
+export function renderTable(outcomes: RecordedOutcome[], earlier: Map<string, Row> = new Map()): string {
+  const fresh = outcomes.map((r) => ({
+    item: r.item,
+    id: r.id,
+    line: `| ${cell(r.item)} | ${cell(r.fault)} | ${cell(r.observed)} | ${yes(r.nothingLost)} | ${yes(r.nothingDuplicated)} | \`${cell(r.id)}\` |`,
+  }));
+  const kept = [...earlier.values()].filter((row) => !outcomes.some((o) => o.id === row.id));
+  const rows = [...fresh, ...kept].sort((a, b) => a.item.localeCompare(b.item, 'en', { numeric: true }) || a.id.localeCompare(b.id));
+  const newest = outcomes.map((r) => r.recordedAt).sort().at(-1);
   return [
-    '| Item | Fault | Observed outcome | Nothing lost | Nothing duplicated | Case |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${cell(r.item)} | ${cell(r.fault)} | ${cell(r.observed)} | ${yes(r.nothingLost)} | ${yes(r.nothingDuplicated)} | \`${cell(r.id)}\` |`),
+    ...HEADER,
+    ...rows.map((r) => r.line),
     '',
-    `${rows.length} cases; last recorded ${newest ?? 'never'} (\`${path.relative(PROJECT_ROOT, OUTCOMES_FILE)}\`).`,
+    `${rows.length} cases; ${fresh.length} recorded by the newest run (${newest ?? 'never'}), ${kept.length} kept from earlier runs (\`${path.relative(PROJECT_ROOT, OUTCOMES_FILE)}\`).`,
   ].join('\n');
 }
 
@@ -44,7 +74,8 @@ if (require.main === module) {
   }
   const file = path.join(PROJECT_ROOT, 'README.md');
   const readme = fs.readFileSync(file, 'utf8');
-  const next = withTable(readme, renderTable(outcomes));
+  const block = readme.slice(readme.indexOf(BEGIN), readme.indexOf(END));
+  const next = withTable(readme, renderTable(outcomes, rowsOf(block)));
   if (process.argv.includes('--check')) {
     if (next !== readme) {
       console.error('README.md\'s reliability table differs from the recorded outcomes: run npm run faults:table');

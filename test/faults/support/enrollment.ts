@@ -23,7 +23,8 @@ let n = 0;
 /** Starts AssetsProcEnrollProfile on a new P10 profile and asset (approval first when `approval`). */
 export async function startP10Enrollment(engine: TestEngine, pool: Pool, tag: string, { approval = false } = {}): Promise<Enrollment> {
   const commonName = `${tag}-${Date.now().toString(36)}-${++n}.corp.example.com`;
-  const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'], enrollmentApprovalRequired: approval });
+  // With approval, the approvers have an address (the profile's), so their email is sent too.
+  const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'], enrollmentApprovalRequired: approval, ...(approval ? { approverEmails: ['certificate-agents@example.test'] } : {}) });
   const asset = await createAsset(pool, { name: commonName, commonName, dnsNames: [commonName] }, actor);
   const r = await engine.clients.rest.createProcessInstance({
     processDefinitionId: 'AssetsProcEnrollProfile',
