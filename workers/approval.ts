@@ -17,7 +17,7 @@ import { approversOf } from '../src/store/approvers';
 import { isGroupMember } from '../src/store/groups';
 import { recordAudit } from '../src/store/audit';
 import { getProfile } from '../src/store/profiles';
-import { createRequest, getRequest, recordApprovalProcess, REQUEST_TYPES, transitionRequest, type WorkplaceRequest } from '../src/store/requests';
+import { addRequestDetails, createRequest, getRequest, recordApprovalProcess, REQUEST_TYPES, transitionRequest, type WorkplaceRequest } from '../src/store/requests';
 import { certificateMachine } from '../src/domain/states';
 import { canTransition, isState } from '../src/domain/transitions';
 import { BpmnError, defineHandler, type JobInfo } from './runtime';
@@ -188,6 +188,8 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     async handle(v, job: JobInfo) {
       const { result } = await applyOnce(pool, `${job.key}:create-request`, 'approval.create-request', async (tx) => {
         const ctx = { actor: v.requester, processInstanceKey: job.processInstanceKey };
+        // An enrollment's request gets what was entered since it started (issue 18.2).
+        if (v.requestId && v.requestDetails) await addRequestDetails(tx, v.requestId, v.requestDetails);
         const id =
           v.requestId ??
           (

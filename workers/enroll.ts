@@ -11,17 +11,21 @@ import { z } from 'zod';
 import type { Pool } from 'pg';
 import type { CaConnector } from '../src/ca/connector';
 import { isCaError } from '../src/ca/errors';
+import { checkDnsNames } from '../src/ca/dns-policy';
+import { approveNames } from '../src/ca/request-policy';
 import { certificateRecord, toCaProfile, type SubjectValues } from '../src/ca/store-profile';
+import { CaError, CaErrorCode } from '../src/ca/errors';
 import { createAsset, getAsset, searchAssets, type Asset } from '../src/store/assets';
 import { assertRequesterMayStart } from '../src/store/authorization';
 import { createCertificate, getCertificate, lockCertificateFor, relateToAsset, transitionCertificate } from '../src/store/certificates';
 import type { Queryable } from '../src/store/db';
 import { applyOnce } from '../src/store/effects';
 import { getOptions } from '../src/store/options';
-import { getProfile, type CertificateProfile } from '../src/store/profiles';
+import { enrollmentBlocker, getProfile, type CertificateProfile } from '../src/store/profiles';
 import { recordRegistration } from '../src/store/registrations';
 import { createRequest, getRequest, relateToCertificate, transitionRequest } from '../src/store/requests';
 import { createSecretLink, type Sealer, type SecretKind } from '../src/store/secret-links';
+import { withRefusalOnHistory } from './refusals';
 import { supersedePrevious } from './supersede';
 import { revokeAtCa } from './ca';
 import { BpmnError, defineHandler, type JobInfo } from './runtime';
@@ -115,56 +119,98 @@ export function createEnrollHandlers(deps: EnrollDeps) {
       dnsNames: z.string(),
     }),
     async handle(v, job) {
-      const { result } = await applyOnce(pool, `${job.key}:prepare`, 'enroll.prepare', async (tx) => {
-        // Who may enroll on this asset, or without one (issue 17.11), as the API checks before it starts.
-        await assertRequesterMayStart(tx, v, ENROLL, 'certificate-profile', v.profileId, v.assetId);
-        const options = await getOptions(tx, ENROLL);
-        if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Enroll profile is disabled by an admin');
-        const profile = await getProfile(tx, v.profileId);
-        if (profile.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `certificate profile ${profile.name} is '${profile.state}': only an Active profile can be enrolled`);
-        const asset = v.assetId ? await getAsset(tx, v.assetId) : undefined;
-        if (asset && asset.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `asset ${asset.name} is '${asset.state}': enrollment needs an Active asset`);
-        const ctx = { actor: v.requester, processInstanceKey: job.processInstanceKey };
-        const commonName = asset?.commonName ?? asset?.name ?? '';
-        const dnsNames = asset?.dnsNames ?? [];
-        const request = await createRequest(
-          tx,
-          {
-            type: 'enrollment',
-            useCase: ENROLL,
-            requester: v.requester,
-            requesterEmail: v.requesterEmail ?? undefined,
-            profileId: profile.id,
-            assetId: asset?.id,
-            details: { protocol: profile.protocol, commonName, dnsNames },
-            processInstanceKey: job.processInstanceKey,
-          },
-          ctx,
-        );
-        const registration = profile.protocol === 'ACME' || profile.protocol === 'SCEP';
-        const cert = await createCertificate(
-          tx,
-          {
-            state: registration ? 'Requested' : 'Certificate requested',
-            profileId: profile.id,
-            assetId: asset?.id,
-            subject: commonName ? `CN=${commonName}` : `(pending) ${profile.name}`,
-            dnsNames,
-          },
-          ctx,
-        );
-        await relateToCertificate(tx, request.id, cert.id, ctx);
-        return {
-          requestId: request.id,
-          certificateId: cert.id,
-          protocol: profile.protocol,
-          approvalRequired: profile.enrollmentApprovalRequired || options.approvalStep,
-          domainPolicy: profile.allowedDnsSuffixes.join(', '),
-          commonName,
-          dnsNames: dnsNames.join(', '),
-        };
+      // A refusal here (disabled, not Active, unknown, an ACME profile without a domain policy) is
+      // written to the history of the profile and the asset the use case was started on (issue 18.8).
+      const targets = [
+        { objectType: 'certificate profile' as const, objectId: v.profileId, label: 'Enroll profile' },
+        ...(v.assetId ? [{ objectType: 'asset' as const, objectId: v.assetId, label: 'Enroll profile' }] : []),
+      ];
+      return withRefusalOnHistory(pool, job, targets, v.requester, () => prepareOnce(v, job));
+    },
+  });
+
+  async function prepareOnce(v: { profileId: number; assetId?: number | null; requester: string; requesterEmail?: string | null }, job: JobInfo) {
+    const { result } = await applyOnce(pool, `${job.key}:prepare`, 'enroll.prepare', async (tx) => {
+      // An unknown profile or asset is a refusal (NOT_FOUND, caught in the model; issue 18.8), before who may.
+      await getProfile(tx, v.profileId);
+      if (v.assetId) await getAsset(tx, v.assetId);
+      // Who may enroll on this asset, or without one (issue 17.11), as the API checks before it starts.
+      await assertRequesterMayStart(tx, v, ENROLL, 'certificate-profile', v.profileId, v.assetId);
+      const options = await getOptions(tx, ENROLL);
+      if (!options.enabled) throw new BpmnError('USE_CASE_DISABLED', 'Enroll profile is disabled by an admin');
+      const profile = await getProfile(tx, v.profileId);
+      if (profile.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `certificate profile ${profile.name} is '${profile.state}': only an Active profile can be enrolled`);
+      const unenrollable = enrollmentBlocker(profile);
+      if (unenrollable) throw new BpmnError('STATE_CONFLICT', unenrollable);
+      const asset = v.assetId ? await getAsset(tx, v.assetId) : undefined;
+      if (asset && asset.state !== 'Active') throw new BpmnError('STATE_CONFLICT', `asset ${asset.name} is '${asset.state}': enrollment needs an Active asset`);
+      const ctx = { actor: v.requester, processInstanceKey: job.processInstanceKey };
+      const commonName = asset?.commonName ?? asset?.name ?? '';
+      const dnsNames = asset?.dnsNames ?? [];
+      const request = await createRequest(
+        tx,
+        {
+          type: 'enrollment',
+          useCase: ENROLL,
+          requester: v.requester,
+          requesterEmail: v.requesterEmail ?? undefined,
+          profileId: profile.id,
+          assetId: asset?.id,
+          details: { protocol: profile.protocol, commonName, dnsNames },
+          processInstanceKey: job.processInstanceKey,
+        },
+        ctx,
+      );
+      const registration = profile.protocol === 'ACME' || profile.protocol === 'SCEP';
+      const cert = await createCertificate(
+        tx,
+        {
+          state: registration ? 'Requested' : 'Certificate requested',
+          profileId: profile.id,
+          assetId: asset?.id,
+          subject: commonName ? `CN=${commonName}` : `(pending) ${profile.name}`,
+          dnsNames,
+        },
+        ctx,
+      );
+      await relateToCertificate(tx, request.id, cert.id, ctx);
+      return {
+        requestId: request.id,
+        certificateId: cert.id,
+        protocol: profile.protocol,
+        approvalRequired: profile.enrollmentApprovalRequired || options.approvalStep,
+        domainPolicy: profile.allowedDnsSuffixes.join(', '),
+        commonName,
+        dnsNames: dnsNames.join(', '),
+      };
+    });
+    return result;
+  }
+
+  /**
+   * "Check certificate data" (P12, ACME, SCEP), before approval: the entered common name and
+   * DNS names checked by the rules the CA applies (domain policy, TLS server names), so that the
+   * approver sees, and the CA gets, exactly what will be issued (issue 18.2). ACME binds an
+   * account to DNS names: it needs at least one (issue 18.4).
+   */
+  const checkData = defineHandler({
+    type: 'enroll.check-data',
+    input: z.object({ certificateId: id, commonName: z.string().optional().nullable(), dnsNames: dnsList }),
+    output: z.object({ commonName: z.string(), dnsNames: z.string() }),
+    async handle(v) {
+      const { profile, asset } = await profileAndAsset(pool, v.certificateId);
+      const caProfile = toCaProfile(profile, subjectValues(asset, v.commonName ?? undefined));
+      return caCall(async () => {
+        if (profile.protocol === 'ACME') {
+          const names = checkDnsNames(v.dnsNames, caProfile);
+          if (names.length === 0) {
+            throw new CaError(CaErrorCode.SUBJECT_MISSING, `an ACME registration needs at least one DNS name under ${profile.allowedDnsSuffixes.join(', ')}: enter the names the asset may obtain certificates for`);
+          }
+          return { commonName: v.commonName?.trim() || names[0]!, dnsNames: names.join(', ') };
+        }
+        const approved = approveNames({ commonName: v.commonName ?? undefined, dnsNames: v.dnsNames }, caProfile);
+        return { commonName: approved.commonName, dnsNames: approved.dnsNames.join(', ') };
       });
-      return result;
     },
   });
 
@@ -401,5 +447,5 @@ export function createEnrollHandlers(deps: EnrollDeps) {
     },
   });
 
-  return [prepare, reviewCsr, issueP10, listAssets, attachAsset, generateP12, registerAcme, registerScep, complete, fail];
+  return [prepare, checkData, reviewCsr, issueP10, listAssets, attachAsset, generateP12, registerAcme, registerScep, complete, fail];
 }

@@ -7,9 +7,13 @@
 import type { Pool } from 'pg';
 import { recordAudit } from '../src/store/audit';
 import { applyOnce } from '../src/store/effects';
+import { DomainError } from '../src/domain/errors';
 import { BpmnError, type JobInfo } from './runtime';
 
 const TABLE = { certificate: 'certificates', card: 'cards', 'certificate profile': 'certificate_profiles', asset: 'assets' } as const;
+
+/** Refusals an operator can act on; NOT_FOUND too (an unknown profile is a refusal, not an incident: issue 18.8). */
+const REFUSALS = new Set(['STATE_CONFLICT', 'USE_CASE_DISABLED', 'NOT_FOUND']);
 
 export interface RefusalTarget {
   objectType: keyof typeof TABLE;
@@ -18,24 +22,28 @@ export interface RefusalTarget {
   label: string;
 }
 
-export async function withRefusalOnHistory<T>(pool: Pool, job: JobInfo, target: RefusalTarget, actor: string, step: () => Promise<T>): Promise<T> {
+/** Runs `step`; a refusal it throws is written to the history of each target that exists, then rethrown. */
+export async function withRefusalOnHistory<T>(pool: Pool, job: JobInfo, targets: RefusalTarget | RefusalTarget[], actor: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (err) {
-    if (err instanceof BpmnError && (err.code === 'STATE_CONFLICT' || err.code === 'USE_CASE_DISABLED')) {
+    const code = err instanceof BpmnError || err instanceof DomainError ? err.code : undefined;
+    if (code && REFUSALS.has(code)) {
       await applyOnce(pool, `${job.key}:refused`, 'use-case.refused', async (tx) => {
-        const { rows } = await tx.query<{ state: string }>(`SELECT state FROM ${TABLE[target.objectType]} WHERE id = $1`, [target.objectId]);
-        const state = rows[0]?.state;
-        if (state !== undefined) {
-          await recordAudit(tx, {
-            objectType: target.objectType,
-            objectId: target.objectId,
-            fromState: state,
-            toState: state,
-            actor,
-            processInstanceKey: job.processInstanceKey,
-            reason: `${target.label} refused: ${err.message}`.slice(0, 2000),
-          });
+        for (const target of Array.isArray(targets) ? targets : [targets]) {
+          const { rows } = await tx.query<{ state: string }>(`SELECT state FROM ${TABLE[target.objectType]} WHERE id = $1`, [target.objectId]);
+          const state = rows[0]?.state;
+          if (state !== undefined) {
+            await recordAudit(tx, {
+              objectType: target.objectType,
+              objectId: target.objectId,
+              fromState: state,
+              toState: state,
+              actor,
+              processInstanceKey: job.processInstanceKey,
+              reason: `${target.label} refused: ${(err as Error).message}`.slice(0, 2000),
+            });
+          }
         }
         return null;
       });

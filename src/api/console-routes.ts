@@ -57,6 +57,21 @@ function isFor(caller: Caller, task: { assignee?: string; candidateGroups: strin
   return task.candidateGroups.length === 0 || task.candidateGroups.some((g) => caller.groups.includes(g));
 }
 
+/**
+ * The refusal a use case ended with (issue 18.8): its models map a refused first step's message to
+ * `refusal` in the instance's own scope (a sub-process's form messages stay in its scope).
+ */
+function refusalOf(rootVariables: Array<{ name: string; value: string }>): string | null {
+  const v = rootVariables.find((r) => r.name === 'refusal');
+  if (!v) return null;
+  try {
+    const parsed: unknown = JSON.parse(v.value);
+    return typeof parsed === 'string' && parsed !== '' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
 function unavailable(res: Response): void {
   res.status(503).type('application/problem+json').json({ title: 'UNAVAILABLE', status: 503, detail: 'the engine cannot be asked from this API' });
 }
@@ -77,10 +92,11 @@ export function consoleRoutes({ tasklistUrl, engine }: ConsoleRouteDeps): Router
 
     // The instance and the ones it called; the engine's search lags the start by a few seconds.
     const [self] = await api.searchProcessInstances({ processInstanceKey: root });
+    const rootVariables = self ? (await api.variables(root)).filter((v) => v.scopeKey === root) : [];
     if (!caller.isAdmin && !caller.groups.includes(REGISTRATION_AUTHORITY_GROUP)) {
-      const requester = self ? (await api.variables(root)).find((v) => v.name === 'requester' && v.scopeKey === root) : undefined;
+      const requester = rootVariables.find((v) => v.name === 'requester');
       // Not shown yet: nothing to tell anyone. Someone else's: as if it did not exist.
-      if (!requester) return res.json({ processInstanceKey: root, processDefinitionId: null, state: 'STARTING', incidents: [], tasks: [] });
+      if (!requester) return res.json({ processInstanceKey: root, processDefinitionId: null, state: 'STARTING', incidents: [], refusal: null, tasks: [] });
       if (requester.value !== JSON.stringify(caller.username)) throw new NotFoundError('process', root);
     }
     const instances: ProcessInstanceSummary[] = self ? [self] : [];
@@ -103,6 +119,7 @@ export function consoleRoutes({ tasklistUrl, engine }: ConsoleRouteDeps): Router
       processDefinitionId: self?.processDefinitionId ?? null,
       state: self?.state ?? 'STARTING',
       incidents,
+      refusal: refusalOf(rootVariables),
       tasks: tasks.map((t) => {
         const processId = processOf.get(t.processInstanceKey) ?? known(t.processDefinitionId);
         return {

@@ -14,7 +14,7 @@ import { findUseCase } from '../domain/use-cases';
 import type { EngineApi } from '../engine/engine-api';
 import type { ProcessEngine } from '../engine/processes';
 import { getAsset } from '../store/assets';
-import { getProfile } from '../store/profiles';
+import { enrollmentBlocker, getProfile } from '../store/profiles';
 import { deleteRequest, getRequest } from '../store/requests';
 import { claimUseCaseRun, type StillRunning } from '../store/use-case-runs';
 import { objectId, parseInput } from '../store/validate';
@@ -49,6 +49,8 @@ async function assertEnrollable(pool: Pool, profileId: number | undefined, asset
     if (profile.state !== 'Active') {
       throw new UseCaseUnavailableError('AssetsProcEnrollProfile', `certificate profile ${profile.name} is '${profile.state}': only an Active profile can be enrolled`);
     }
+    const blocker = enrollmentBlocker(profile);
+    if (blocker) throw new UseCaseUnavailableError('AssetsProcEnrollProfile', blocker);
   }
   if (assetId !== undefined) {
     const asset = await getAsset(pool, assetId);

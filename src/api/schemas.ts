@@ -277,6 +277,10 @@ export const processProgress = z
     processDefinitionId: z.string().nullable().describe('null while the engine has not shown the instance yet'),
     state: z.enum(['STARTING', 'ACTIVE', 'COMPLETED', 'TERMINATED', 'CANCELED']),
     incidents: z.array(z.string()).describe('what stopped it, in the engine’s words'),
+    refusal: z
+      .string()
+      .nullable()
+      .describe('why the use case was refused at one of its steps (disabled by an admin, an object not in the right state, an unknown profile or asset), in the operator’s words; null when it was not (issue 18.8)'),
     tasks: z.array(
       z.object({
         userTaskKey: z.string(),

@@ -1,5 +1,6 @@
 /** Certificate profiles (spec 000, 002): protocol, key rules, validity, domain policy, approvals. */
 import { z } from 'zod';
+import { hasDomainPolicy } from '../ca/dns-policy';
 import { NotFoundError } from '../domain/errors';
 import { profileMachine, type ProfileState } from '../domain/states';
 import { assertInitial } from '../domain/transitions';
@@ -82,6 +83,11 @@ export const newProfile = z
   .refine((p) => !(p.extendedKeyUsage.length === 0 || p.extendedKeyUsage.includes('serverAuth')) || p.allowedDnsSuffixes.length > 0, {
     message: 'a profile that issues TLS server certificates (serverAuth, or no extended key usage) needs a domain policy: at least one allowed DNS suffix',
     path: ['allowedDnsSuffixes'],
+  })
+  // ACME binds an account to DNS names; without a policy none is allowed, so it could never register (issue 18.4).
+  .refine((p) => p.protocol !== 'ACME' || p.allowedDnsSuffixes.length > 0, {
+    message: 'an ACME profile needs a domain policy: ACME registers DNS names, and a profile without allowed DNS suffixes issues none',
+    path: ['allowedDnsSuffixes'],
   });
 export type NewProfile = z.input<typeof newProfile>;
 
@@ -124,4 +130,18 @@ export async function transitionProfile(q: Queryable, id: number, to: string, ct
     await applyTransition(tx, { table: 'certificate_profiles', machine: profileMachine, id: parseInput(objectId, id, 'certificate profile id'), to, ctx });
     return getProfile(tx, id);
   });
+}
+
+/**
+ * Why a profile cannot be enrolled whatever is entered, or undefined. An ACME profile without a
+ * domain policy (one stored before profiles were checked for it) would dead-end: ACME binds an
+ * account to DNS names, and a profile without a policy issues none (issue 17.12), so no
+ * registration could ever succeed (issue 18.4). The API refuses to start it (409) and the
+ * process's first step refuses it, on the profile's history.
+ */
+export function enrollmentBlocker(profile: Pick<CertificateProfile, 'name' | 'protocol' | 'allowedDnsSuffixes'>): string | undefined {
+  if (profile.protocol === 'ACME' && !hasDomainPolicy(profile)) {
+    return `certificate profile ${profile.name} (ACME) has no domain policy: an ACME registration is for DNS names, and a profile without allowed DNS suffixes issues none; an admin sets the profile's domain policy first`;
+  }
+  return undefined;
 }

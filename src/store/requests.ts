@@ -139,6 +139,24 @@ export async function transitionRequest(
 }
 
 /**
+ * Adds what was entered since the request was created (an enrollment's CSR subject, common name,
+ * DNS names) to its details, before it is sent for approval: the approver decides on what will
+ * be issued (issue 18.2). Only a Registered request changes: a request sent or decided keeps the
+ * details it was decided on. Values given replace those of the same key.
+ */
+export async function addRequestDetails(q: Queryable, id: number, more: Record<string, unknown>): Promise<WorkplaceRequest> {
+  const key = parseInput(objectId, id, 'request id');
+  return atomically(q, async (tx) => {
+    const { rows } = await tx.query<{ state: string; details: Record<string, unknown> }>('SELECT state, details FROM requests WHERE id = $1 FOR UPDATE', [key]);
+    if (!rows[0]) throw new NotFoundError('request', key);
+    if (rows[0].state !== 'Registered') throw new StateConflictError('request', key, rows[0].state, 'Registered');
+    const merged = parseInput(details, { ...rows[0].details, ...more }, 'request details');
+    await tx.query('UPDATE requests SET details = $2, updated_at = now() WHERE id = $1', [key, JSON.stringify(merged)]);
+    return getRequest(tx, key);
+  });
+}
+
+/**
  * Records the AssetsProcApproval instance that waits for the request's decision, so "Approve
  * request" on the request leads to that one task instead of starting a second (issue 18.1).
  * The first one stays: a redelivered job or a second approval process changes nothing.

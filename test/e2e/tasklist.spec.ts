@@ -39,7 +39,10 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
 
   const { complete, child } = taskDriver(() => engine);
 
-  /** operator enrolls a P10 profile that needs approval; resolves with the approval task. */
+  /**
+   * operator enrolls a P10 profile that needs approval: uploads the CSR and edits the request
+   * first (issue 18.2); resolves with the approval task that then waits.
+   */
   async function anEnrollmentAwaitingApproval() {
     const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'], enrollmentApprovalRequired: true });
     const asset = await createAsset(pool, { name: `web-${Date.now()}`, commonName: 'web.corp.example.com', dnsNames: ['web.corp.example.com'] }, actor);
@@ -48,9 +51,13 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
       variables: { requester: 'operator', requesterEmail: 'operator@example.test', profileId: profile.id, assetId: asset.id },
     });
     const pik = String(created.processInstanceKey);
-    const approval = await child(pik, 'AssetsProcApproval');
+    const sub = await child(pik, 'AssetsSubProcEnrollP10Profile');
+    const der = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'web.corp.example.com', dnsNames: ['web.corp.example.com', 'api.corp.example.com'] });
+    await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
+    await complete(sub, 'Task_EditRequest', 'operator', { commonName: 'web.corp.example.com', dnsNames: 'web.corp.example.com, api.corp.example.com', nextAction: 'next' });
+    const approval = await child(sub, 'AssetsProcApproval');
     const task = await waitForUserTask(engine.api, { processInstanceKey: approval, elementId: 'Task_ApproveRequest' }, { timeoutMs: 60_000 });
-    return { pik, asset, task };
+    return { pik, sub, approval, asset, task };
   }
 
   /** Signs in to Tasklist as `user` and opens the task; the form shows the request's details. */
@@ -86,13 +93,16 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
     await page.getByRole('button', { name: 'Unassign' }).waitFor({ timeout: 30_000 });
   }
 
-  it('when agent1 approves operator’s request in Tasklist, then the enrollment goes on and the certificate is issued (database, openssl)', async () => {
-    const { pik, asset, task } = await anEnrollmentAwaitingApproval();
+  it('when agent1 approves operator’s request in Tasklist, seeing the CSR’s common name and DNS names, then the certificate is issued (database, openssl)', async () => {
+    const { pik, sub, asset, task } = await anEnrollmentAwaitingApproval();
     const page = await openTask('agent1', task.userTaskKey);
     try {
       // The linked form, filled from the process: who asks for what.
       await page.getByText(/operator requests the enrollment of asset web-/).first().waitFor({ timeout: 30_000 });
       expect(await page.getByText(`Asset: ${asset.name}`).count()).to.be.greaterThan(0);
+      // What will be issued, from the CSR as edited (issue 18.2).
+      expect(await page.getByText('Common Name: web.corp.example.com').count()).to.be.greaterThan(0);
+      expect(await page.getByText('Dns Names: web.corp.example.com, api.corp.example.com').count()).to.be.greaterThan(0);
       await assignToMe(page);
       await decision(page, 'Approve');
       await page.getByRole('button', { name: 'Complete Task' }).click();
@@ -101,10 +111,6 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
       await page.context().close();
     }
 
-    const sub = await child(pik, 'AssetsSubProcEnrollP10Profile');
-    const der = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'web.corp.example.com', dnsNames: ['web.corp.example.com'] });
-    await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
-    await complete(sub, 'Task_EditRequest', 'operator', { commonName: 'web.corp.example.com', dnsNames: 'web.corp.example.com', nextAction: 'next' });
     await complete(sub, 'Task_Download', 'operator', {});
     await waitForProcessInstanceState(engine.api, pik, 'COMPLETED', { timeoutMs: 60_000 });
 
@@ -117,6 +123,7 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
     expect(cert.state).to.equal('Valid');
     expect((await verifyWithChain(cert.pem!, await ca.caCertificates())).code).to.equal(0);
     expect((await openssl(['x509', '-in', tmpFile('tasklist.pem', cert.pem!), '-noout', '-subject'])).out).to.contain('web.corp.example.com');
+    expect((await openssl(['x509', '-in', tmpFile('tasklist.pem', cert.pem!), '-noout', '-ext', 'subjectAltName'])).out).to.contain('api.corp.example.com');
   });
 
   it('when agent1 rejects with a reason in Tasklist, then the requester gets the reason by email and the certificate object is Rejected', async () => {
@@ -140,7 +147,7 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
   });
 
   it('when operator approves her own request in Tasklist, then the task comes back with the reason on the form and nothing was decided', async () => {
-    const { pik, asset, task } = await anEnrollmentAwaitingApproval();
+    const { pik, approval, asset, task } = await anEnrollmentAwaitingApproval();
     let page = await openTask('operator', task.userTaskKey);
     try {
       await assignToMe(page);
@@ -150,7 +157,6 @@ describe('Tasklist in a browser: a certificate agent decides an approval (engine
     } finally {
       await page.context().close();
     }
-    const approval = await child(pik, 'AssetsProcApproval');
     const again = await pollUntil('the approval task back', async () => {
       const t = await engine.api.searchUserTasks({ processInstanceKey: approval, elementId: 'Task_ApproveRequest', state: 'CREATED' });
       return t.find((x) => x.userTaskKey !== task.userTaskKey);

@@ -9,6 +9,7 @@ import type { BuiltinCa } from '../../../src/ca/builtin-ca';
 import { buildCsr } from '../../../src/ca/csr-builder';
 import { instanceTreeVariables, pollUntil, processInstanceVariables, waitForVariables, waitForProcessInstanceState, waitForUserTask } from '../../../src/engine/user-tasks';
 import { createAsset } from '../../../src/store/assets';
+import { auditHistory } from '../../../src/store/audit';
 import { getCertificate } from '../../../src/store/certificates';
 import { testApi } from '../../support/api';
 import { appEngine } from '../../support/app-engine';
@@ -113,14 +114,81 @@ describe('processes: enroll profile (engine)', function () {
     expect((await getCertificate(pool, await certificateOf(asset.id))).state).to.equal('Valid');
   });
 
-  it('when the profile requires approval and it is rejected, then the certificate object is Rejected and the process ends', async () => {
-    const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, enrollmentApprovalRequired: true });
+  /** The facts the approver's form shows ("Approve request" of the approval under `sub`), as label: value lines. */
+  async function approverFacts(sub: string) {
+    const approval = await child(sub, 'AssetsProcApproval');
+    const vars = await waitForVariables(engine.api, approval, ['requestFacts', 'requestSummary']);
+    await waitForUserTask(engine.api, { processInstanceKey: approval, state: 'CREATED', elementId: 'Task_ApproveRequest' });
+    const facts = (vars.requestFacts as Array<{ label: string; value: string }>).map((f) => `${f.label}: ${f.value}`);
+    return { approval, facts };
+  }
+
+  it('when a P10 profile requires approval, then nothing is sent for approval before the CSR is in, and the approver sees the CN and DNS names to be issued; approved, the certificate is Valid (issue 18.2)', async () => {
+    const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: ['corp.example.com'], enrollmentApprovalRequired: true });
+    const asset = await createAsset(pool, { name: `p10a-${Date.now()}`, commonName: 'old.corp.example.com' }, actor);
+    const pik = await enroll({ profileId: profile.id, assetId: asset.id });
+    const sub = await child(pik, 'AssetsSubProcEnrollP10Profile');
+    await waitForUserTask(engine.api, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_UploadCsr' });
+    const requestOf = async () => (await pool.query<{ id: number; state: string }>('SELECT r.id, r.state FROM requests r JOIN certificates c ON c.id = r.certificate_id WHERE c.asset_id = $1', [asset.id])).rows[0]!;
+    expect((await requestOf()).state, 'sent for approval before anything was entered').to.equal('Registered');
+    const csr = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: 'web.corp.example.com', dnsNames: ['web.corp.example.com', 'api.corp.example.com'] });
+    await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${csr.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
+    await complete(sub, 'Task_EditRequest', 'operator', { commonName: 'web.corp.example.com', dnsNames: 'web.corp.example.com, api.corp.example.com', nextAction: 'next' });
+    const { approval, facts } = await approverFacts(sub);
+    expect(facts).to.include('Common Name: web.corp.example.com');
+    expect(facts).to.include('Dns Names: web.corp.example.com, api.corp.example.com');
+    expect(facts.some((f) => f.startsWith('Subject:') && f.includes('CN=web.corp.example.com'))).to.equal(true);
+    expect((await requestOf()).state).to.equal('Requested');
+    await complete(approval, 'Task_ApproveRequest', 'agent2', { decision: 'approve' });
+    await complete(sub, 'Task_Download', 'operator', {});
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
+    const cert = await getCertificate(pool, await certificateOf(asset.id));
+    expect(cert.state).to.equal('Valid');
+    expect((await openssl(['x509', '-in', tmpFile('a.pem', cert.pem!), '-noout', '-ext', 'subjectAltName'])).out).to.contain('api.corp.example.com');
+    expect((await requestOf()).state).to.equal('Completed');
+  });
+
+  it('when an ACME profile requires approval, then the data is entered and checked first (no DNS name: refused on the form), the approver sees it, and a rejection leaves the certificate object Rejected (issues 18.2, 18.4)', async () => {
+    const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, enrollmentApprovalRequired: true, allowedDnsSuffixes: ['corp.example.com'] });
     const asset = await createAsset(pool, { name: `acme-${Date.now()}`, commonName: 'acme.corp.example.com' }, actor);
     const pik = await enroll({ profileId: profile.id, assetId: asset.id });
-    const approval = await child(pik, 'AssetsProcApproval');
+    const sub = await child(pik, 'AssetsSubProcEnrollACMEProfile');
+    // No DNS name: "Check certificate data" refuses, back on the form with the reason (the DNS field is shown for ACME).
+    await complete(sub, 'Task_CertificateData', 'operator', { commonName: 'acme.corp.example.com', dnsNames: '', nextAction: 'next' });
+    await pollUntil('the refusal on the data form', async () => {
+      const vars = await processInstanceVariables(engine.api, sub);
+      return String(vars.refusal ?? '').includes('at least one DNS name') ? true : undefined;
+    });
+    expect((await engine.api.searchProcessInstances({ parentProcessInstanceKey: sub })).length, 'sent for approval with no DNS name').to.equal(0);
+    await complete(sub, 'Task_CertificateData', 'operator', { commonName: 'acme.corp.example.com', dnsNames: 'acme.corp.example.com, www.corp.example.com', nextAction: 'next' });
+    const { approval, facts } = await approverFacts(sub);
+    expect(facts).to.include('Dns Names: acme.corp.example.com, www.corp.example.com');
     await complete(approval, 'Task_ApproveRequest', 'agent2', { decision: 'reject', rejectionReason: 'not needed' });
     await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
     expect((await getCertificate(pool, await certificateOf(asset.id))).state).to.equal('Rejected');
+  });
+
+  it('when an ACME profile has no domain policy, then the enrollment is refused at its first step with the reason, on the profile\'s history, and no incident (issue 18.4)', async () => {
+    const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: ['corp.example.com'] });
+    // As stored before ACME profiles were checked for a policy.
+    await pool.query("UPDATE certificate_profiles SET allowed_dns_suffixes = '{}' WHERE id = $1", [profile.id]);
+    const pik = await enroll({ profileId: profile.id, assetId: null });
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
+    const vars = await waitForVariables(engine.api, pik, ['refusal']);
+    expect(String(vars.refusal)).to.contain('has no domain policy');
+    const history = await auditHistory(pool, 'certificate profile', profile.id);
+    expect(history.some((h) => h.reason?.includes('Enroll profile refused') && h.reason.includes('has no domain policy'))).to.equal(true);
+  });
+
+  it('when the profile is unknown, then the enrollment ends refused (not an incident) and the asset\'s history says why (issue 18.8)', async () => {
+    const asset = await createAsset(pool, { name: `nf-${Date.now()}` }, actor);
+    const pik = await enroll({ profileId: 999999999, assetId: asset.id });
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED');
+    const [instance] = await engine.api.searchProcessInstances({ processInstanceKey: pik });
+    expect(instance!.hasIncident).to.not.equal(true);
+    expect(String((await waitForVariables(engine.api, pik, ['refusal'])).refusal)).to.match(/certificate profile 999999999/);
+    const history = await auditHistory(pool, 'asset', asset.id);
+    expect(history.some((h) => h.reason?.startsWith('Enroll profile refused') && h.processInstanceKey === pik)).to.equal(true);
   });
 
   it('when a SCEP registration is cancelled, then the request is Failed and nothing was registered', async () => {

@@ -96,6 +96,18 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     expect((await pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n).to.equal(before);
   });
 
+  it('when an enrollment sends its request after the data was entered, then the request carries that data for the approver; a request already sent keeps what it was sent with (issue 18.2)', async () => {
+    const existing = await createRequest(pool, { type: 'enrollment', useCase: 'AssetsProcEnrollProfile', requester: 'agent1', details: { protocol: 'P10', commonName: '', dnsNames: [] } }, actor);
+    const entered = { protocol: 'P10', subject: 'CN=web.corp.example.com,O=Example', commonName: 'web.corp.example.com', dnsNames: 'web.corp.example.com, api.corp.example.com', key: 'RSA 2048 bits' };
+    await completed('approval.create-request', { requestId: existing.id, useCase: 'AssetsProcEnrollProfile', requestType: 'enrollment', requester: 'agent1', requestDetails: entered });
+    expect((await getRequest(pool, existing.id)).details).to.deep.equal(entered);
+    const load = await completed('approval.load-request', { requestId: existing.id }, aJob('approval.load-request'));
+    const facts = (load.requestFacts as Array<{ label: string; value: string }>).map((f) => `${f.label}: ${f.value}`);
+    expect(facts).to.include.members(['Common Name: web.corp.example.com', 'Dns Names: web.corp.example.com, api.corp.example.com', 'Subject: CN=web.corp.example.com,O=Example']);
+    expect(await run('approval.create-request', { requestId: existing.id, useCase: 'AssetsProcEnrollProfile', requestType: 'enrollment', requester: 'agent1', requestDetails: { commonName: 'other.corp.example.com' } })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+    expect((await getRequest(pool, existing.id)).details).to.deep.equal(entered);
+  });
+
   it('when the create-request job is delivered twice, then one request exists', async () => {
     const profile = await aProfile(pool);
     const job = aJob('approval.create-request');

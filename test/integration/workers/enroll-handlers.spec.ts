@@ -233,6 +233,63 @@ describe('enroll profile handlers (spec 002) on PostgreSQL and the built-in CA',
     });
   });
 
+  describe('check before approval (issue 18.2), ACME without a domain policy (18.4), refusals on history (18.8)', () => {
+    it('when certificate data is checked, then it answers what the CA would issue (CN added to the DNS names) or CA_REFUSED with the reason; ACME needs a DNS name', async () => {
+      const p12 = await aProfile(pool, { protocol: 'P12', allowedDnsSuffixes: ['corp.example.com'] });
+      const prep = await ok('enroll.prepare', { profileId: p12.id, requester: 'agent1' });
+      expect(await ok('enroll.check-data', { certificateId: prep.certificateId, commonName: 'app.corp.example.com', dnsNames: 'www.corp.example.com' })).to.deep.equal({
+        commonName: 'app.corp.example.com',
+        dnsNames: 'app.corp.example.com, www.corp.example.com',
+      });
+      const outside = await run('enroll.check-data', { certificateId: prep.certificateId, commonName: 'app.corp.example.com', dnsNames: 'app.example.net' });
+      expect(outside).to.deep.include({ kind: 'error', errorCode: 'CA_REFUSED' });
+      expect((outside as { errorMessage: string }).errorMessage).to.contain('app.example.net');
+      const acme = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, allowedDnsSuffixes: ['corp.example.com'] });
+      const acmePrep = await ok('enroll.prepare', { profileId: acme.id, requester: 'agent1' });
+      const none = await run('enroll.check-data', { certificateId: acmePrep.certificateId, commonName: 'acme.corp.example.com', dnsNames: '' });
+      expect(none).to.deep.include({ kind: 'error', errorCode: 'CA_REFUSED' });
+      expect((none as { errorMessage: string }).errorMessage).to.contain('at least one DNS name');
+      // Nothing was registered or changed by a check.
+      expect((await getCertificate(pool, acmePrep.certificateId)).state).to.equal('Requested');
+    });
+
+    it('when an ACME profile has no domain policy, then it cannot be created, and one stored without is refused at prepare (STATE_CONFLICT) with the reason on its history, nothing created', async () => {
+      const create = aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: [] });
+      await create.then(() => expect.fail('an ACME profile without a domain policy was created'), (err: Error) => expect(err.message).to.contain('an ACME profile needs a domain policy'));
+      const acme = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: ['corp.example.com'] });
+      await pool.query("UPDATE certificate_profiles SET allowed_dns_suffixes = '{}' WHERE id = $1", [acme.id]);
+      const before = (await pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n;
+      const job = aJob('enroll.prepare');
+      const refused = await run('enroll.prepare', { profileId: acme.id, requester: 'agent1' }, job);
+      expect(refused).to.deep.include({ kind: 'error', errorCode: 'STATE_CONFLICT' });
+      expect((refused as { errorMessage: string }).errorMessage).to.contain('has no domain policy');
+      expect((await pool.query('SELECT count(*)::int AS n FROM requests')).rows[0].n).to.equal(before);
+      const last = (await auditHistory(pool, 'certificate profile', acme.id)).at(-1)!;
+      expect(last).to.deep.include({ actor: 'agent1', processInstanceKey: job.processInstanceKey });
+      expect(last.reason).to.match(/^Enroll profile refused: .*has no domain policy/);
+    });
+
+    it('when the profile is unknown, then NOT_FOUND (a refusal the model catches), written on the asset\'s history', async () => {
+      const asset = await anAsset();
+      const job = aJob('enroll.prepare');
+      const refused = await run('enroll.prepare', { profileId: 999999999, assetId: asset.id, requester: 'agent1' }, job);
+      expect(refused).to.deep.include({ kind: 'error', errorCode: 'NOT_FOUND' });
+      const last = (await auditHistory(pool, 'asset', asset.id)).at(-1)!;
+      expect(last).to.deep.include({ fromState: 'Active', toState: 'Active', processInstanceKey: job.processInstanceKey });
+      expect(last.reason).to.equal('Enroll profile refused: certificate profile 999999999 does not exist');
+    });
+
+    it('when the profile is not Active, then the refusal is on the profile\'s and the asset\'s history', async () => {
+      const profile = await aProfile(pool);
+      await pool.query("UPDATE certificate_profiles SET state = 'Inactive' WHERE id = $1", [profile.id]);
+      const asset = await anAsset();
+      expect(await run('enroll.prepare', { profileId: profile.id, assetId: asset.id, requester: 'agent1' })).to.deep.include({ errorCode: 'STATE_CONFLICT' });
+      for (const [type, id] of [['certificate profile', profile.id], ['asset', asset.id]] as const) {
+        expect((await auditHistory(pool, type, id)).at(-1)!.reason, type).to.match(/^Enroll profile refused: certificate profile .* is 'Inactive'/);
+      }
+    });
+  });
+
   describe('failure and cancel', () => {
     it('when the operator cancels, then the request is Failed with the reason and the unissued certificate object Rejected', async () => {
       const profile = await aProfile(pool, { protocol: 'P10' });
