@@ -14,7 +14,7 @@ import { getCertificate, transitionCertificate } from '../src/store/certificates
 import type { Queryable } from '../src/store/db';
 import { applyOnce } from '../src/store/effects';
 import { approversOf } from '../src/store/approvers';
-import { isGroupMember } from '../src/store/groups';
+import { isGroupMember, memberEmails } from '../src/store/groups';
 import { recordAudit } from '../src/store/audit';
 import { getProfile } from '../src/store/profiles';
 import { addRequestDetails, createRequest, getRequest, recordApprovalProcess, REQUEST_TYPES, transitionRequest, type WorkplaceRequest } from '../src/store/requests';
@@ -27,6 +27,11 @@ export interface ApprovalDeps {
   mailer: Mailer;
   /** Tasklist's base URL, for the link in the approvers' email. */
   tasklistUrl: string;
+  /**
+   * Base URL of the API: the approvers' email links to `/api/requests/<id>/approval-task`, which
+   * opens the request's "Approve request" task in Tasklist once it exists (issue 18.7).
+   */
+  publicUrl: string;
   /** The engine's record of who completed a task. */
   completedTasks: CompletedTaskSource;
 }
@@ -160,6 +165,22 @@ export async function applyDecision(
   return result;
 }
 
+/**
+ * Earlier requests for the same thing (use case, type, profile, asset, certificate, card) still
+ * waiting for a decision: the new one duplicates them.
+ */
+async function openRequestsLike(q: Queryable, r: WorkplaceRequest): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(
+    `SELECT id FROM requests
+      WHERE id <> $1 AND state = 'Requested' AND use_case = $2 AND type = $3
+        AND profile_id IS NOT DISTINCT FROM $4 AND asset_id IS NOT DISTINCT FROM $5
+        AND certificate_id IS NOT DISTINCT FROM $6 AND card_id IS NOT DISTINCT FROM $7
+      ORDER BY id`,
+    [r.id, r.useCase, r.type, r.profileId, r.assetId, r.certificateId, r.cardId],
+  );
+  return rows.map((row) => Number(row.id));
+}
+
 export function createApprovalHandlers(deps: ApprovalDeps) {
   const { pool, mailer } = deps;
 
@@ -217,14 +238,24 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
     },
   });
 
+  /**
+   * Emails the approvers: the members of the request's approver group with a known address (not
+   * the requester, who may not decide) and the addresses configured on the profile or use case;
+   * the link opens the request's own task in Tasklist (issue 18.7). The requester is told it was
+   * sent (spec 001), and that it was sent already when an earlier request for the same thing is
+   * still waiting for a decision (spec 002: "If the request has been sent already, you will also
+   * get a notification").
+   */
   const notifyApprovers = defineHandler({
     type: 'approval.notify-approvers',
     input: z.object({ requestId }),
-    output: z.object({ approversNotified: z.number(), requesterNotified: z.boolean() }),
+    output: z.object({ approversNotified: z.number(), requesterNotified: z.boolean(), alreadyRequested: z.array(z.number()) }),
     async handle({ requestId: id }, job) {
       const r = await getRequest(pool, id);
       const { approverGroup, approverEmails } = await approversOf(pool, r);
+      const recipients = [...new Set([...(await memberEmails(pool, approverGroup, r.requester)), ...approverEmails])];
       const about = await describeRequest(pool, r);
+      const alreadyRequested = await openRequestsLike(pool, r);
       // Spec 001: "you will receive an email with information that there is an approval request sent".
       if (r.requesterEmail) {
         await mailer.enqueue(`${job.key}:approval-request-sent`, 'approval-request-sent', [r.requesterEmail], {
@@ -233,18 +264,27 @@ export function createApprovalHandlers(deps: ApprovalDeps) {
           requester: r.requester,
           approverGroup,
         });
+        if (alreadyRequested.length > 0) {
+          await mailer.enqueue(`${job.key}:already-requested`, 'request-already-sent', [r.requesterEmail], {
+            ...about,
+            requestId: r.id,
+            requester: r.requester,
+            earlierRequests: alreadyRequested.join(', '),
+          });
+        }
       }
       const requesterNotified = Boolean(r.requesterEmail);
-      if (approverEmails.length === 0) return { approversNotified: 0, requesterNotified };
-      await mailer.enqueue(`${job.key}:approval-requested`, 'approval-requested', approverEmails, {
+      if (recipients.length === 0) return { approversNotified: 0, requesterNotified, alreadyRequested };
+      await mailer.enqueue(`${job.key}:approval-requested`, 'approval-requested', recipients, {
         ...about,
         requestId: r.id,
         requester: r.requester,
         useCase: r.useCase,
         approverGroup,
-        taskUrl: `${deps.tasklistUrl}/?filter=all-open`,
+        taskUrl: `${deps.publicUrl}/api/requests/${r.id}/approval-task`,
+        alreadyRequested: alreadyRequested.join(', '),
       });
-      return { approversNotified: approverEmails.length, requesterNotified };
+      return { approversNotified: recipients.length, requesterNotified, alreadyRequested };
     },
   });
 

@@ -7,6 +7,9 @@
  *                                             for the person who started it, a registration
  *                                             authority or an admin (keys are sequential: others
  *                                             could read what everybody is doing)
+ *   GET /api/requests/<id>/approval-task      the approvers' email link: redirects to the request's
+ *                                             "Approve request" task in Tasklist, or to Tasklist's
+ *                                             list while there is no open task (issue 18.7)
  * Mounted behind sign-in, before the object routes (whose `/:collection` would take `/me`).
  */
 import fs from 'node:fs';
@@ -17,18 +20,25 @@ import { PROJECT_ROOT } from '../config';
 import type { EngineApi, ProcessInstanceSummary } from '../engine/engine-api';
 import { REGISTRATION_AUTHORITY_GROUP } from '../domain/authorization';
 import { NotFoundError } from '../domain/errors';
-import { parseInput } from '../store/validate';
+import { approversOf } from '../store/approvers';
+import type { Queryable } from '../store/db';
+import { getRequest } from '../store/requests';
+import { objectId, parseInput } from '../store/validate';
 import { callerOf } from './auth';
 import type { Caller } from './identity';
 
 export interface ConsoleRouteDeps {
   tasklistUrl: string;
+  pool: Queryable;
   /** The engine's searches; without it, /api/processes answers 503. */
   engine?: () => Promise<EngineApi>;
 }
 
 /** A process instance key as the engine writes it. */
 export const processInstanceKey = z.string().regex(/^\d{1,20}$/, 'a process instance key is a number');
+
+/** The decision task of AssetsProcApproval (workers/approval.ts APPROVE_TASK_ID; the API does not import workers). */
+const APPROVE_TASK_ELEMENT = 'Task_ApproveRequest';
 
 /** How deep the called processes are followed: use case → enrollment → approval. */
 const MAX_DEPTH = 3;
@@ -76,7 +86,7 @@ function unavailable(res: Response): void {
   res.status(503).type('application/problem+json').json({ title: 'UNAVAILABLE', status: 503, detail: 'the engine cannot be asked from this API' });
 }
 
-export function consoleRoutes({ tasklistUrl, engine }: ConsoleRouteDeps): Router {
+export function consoleRoutes({ tasklistUrl, pool, engine }: ConsoleRouteDeps): Router {
   const r = Router();
 
   r.get('/me', (req, res) => {
@@ -135,6 +145,22 @@ export function consoleRoutes({ tasklistUrl, engine }: ConsoleRouteDeps): Router
         };
       }),
     });
+  });
+
+  r.get('/requests/:id/approval-task', async (req, res) => {
+    const id = parseInput(objectId, req.params.id, 'id');
+    const request = await getRequest(pool, id);
+    const caller = callerOf(req);
+    const { approverGroup } = await approversOf(pool, request);
+    // Its approvers, its requester, a registration authority or an admin; anyone else: as if it did not exist.
+    const mayOpen = caller.isAdmin || caller.username === request.requester || caller.groups.includes(approverGroup) || caller.groups.includes(REGISTRATION_AUTHORITY_GROUP);
+    if (!mayOpen) throw new NotFoundError('request', id);
+    let target = `${tasklistUrl}/?filter=all-open`;
+    if (request.state === 'Requested' && request.approvalProcessInstanceKey && engine) {
+      const open = await (await engine()).searchUserTasks({ processInstanceKey: request.approvalProcessInstanceKey, state: 'CREATED', elementId: APPROVE_TASK_ELEMENT });
+      if (open[0]) target = `${tasklistUrl}/${open[0].userTaskKey}`;
+    }
+    res.redirect(302, target);
   });
 
   return r;

@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import type { EngineApi } from '../engine/engine-api';
 import type { Queryable } from '../store/db';
-import { ADMIN_GROUP, groupsOf } from '../store/groups';
+import { ADMIN_GROUP, groupsOf, setUserEmail } from '../store/groups';
 
 export interface Caller {
   username: string;
@@ -31,6 +31,8 @@ export interface Identity {
 
 /** A verified user as a caller: the engine's groups plus the store's (which decide on every engine). */
 export async function callerWithStoreGroups(db: Queryable, user: Omit<Caller, 'isAdmin'>): Promise<Caller> {
+  // Where the user is emailed as an approver (issue 18.7): the engine's address, kept when it changed.
+  if (user.email && /^[^@\s]+@[^@\s]+$/.test(user.email) && user.email.length <= 254) await setUserEmail(db, user.username, user.email, 'sign-in');
   const groups = [...new Set([...user.groups, ...(await groupsOf(db, user.username))])];
   return { ...user, groups, isAdmin: groups.includes(ADMIN_GROUP) || user.roles.includes('admin') };
 }

@@ -245,6 +245,18 @@ export const OPERATIONS: readonly Operation[] = [
       503: { description: 'This API has no engine to ask', json: s.problem },
     },
   },
+  {
+    method: 'get',
+    path: '/api/requests/{id}/approval-task',
+    summary: "The approvers' email link: to the request's open \"Approve request\" task in Tasklist, or to Tasklist's list of open tasks while it has none; for its approvers, its requester, a registration authority or an admin",
+    access: 'signed-in',
+    params: { id: objectId },
+    answers: {
+      302: { description: 'Location: the task in Tasklist, or the list of open tasks' },
+      400: bad,
+      404: { description: 'No such request, or not one of the caller’s to approve or follow', json: s.problem },
+    },
+  },
   ...Object.keys(COLLECTIONS).flatMap(collectionOperations),
   {
     method: 'post',

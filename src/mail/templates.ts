@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 
-export const TEMPLATE_NAMES = ['approval-requested', 'approval-request-sent', 'request-approved', 'request-rejected', 'certificate-expiring'] as const;
+export const TEMPLATE_NAMES = ['approval-requested', 'approval-request-sent', 'request-already-sent', 'request-approved', 'request-rejected', 'certificate-expiring'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 const DIR = path.join(__dirname, 'templates');

@@ -58,3 +58,33 @@ export async function removeGroupMember(q: Queryable, groupId: string, username:
   );
   return (rowCount ?? 0) > 0;
 }
+
+/**
+ * Sets where `username` is emailed; returns false when it was that already (nothing recorded).
+ * The API calls it with a signed-in user's address from the engine; an admin with the CLI.
+ */
+export async function setUserEmail(q: Queryable, username: string, email: string, actor: string): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `WITH changed AS (
+       INSERT INTO user_emails (username, email, updated_by) VALUES ($1, $2, $3)
+       ON CONFLICT (username) DO UPDATE SET email = EXCLUDED.email, updated_by = EXCLUDED.updated_by, updated_at = now()
+         WHERE user_emails.email IS DISTINCT FROM EXCLUDED.email
+       RETURNING username, email)
+     INSERT INTO user_email_history (username, email, actor) SELECT username, email, $3 FROM changed`,
+    [username, email, actor],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/**
+ * The addresses of the members of `groupId` that have one (issue 18.7: approvers are emailed at
+ * the members of the approver group), leaving out `except` (the requester, who may not decide).
+ */
+export async function memberEmails(q: Queryable, groupId: string, except?: string): Promise<string[]> {
+  const { rows } = await q.query<{ email: string }>(
+    `SELECT e.email FROM group_members m JOIN user_emails e ON e.username = m.username
+      WHERE m.group_id = $1 AND m.username IS DISTINCT FROM $2 ORDER BY m.username`,
+    [groupId, except ?? null],
+  );
+  return rows.map((r) => r.email);
+}

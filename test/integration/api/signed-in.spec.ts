@@ -8,7 +8,7 @@ import { createAsset, transitionAsset } from '../../../src/store/assets';
 import { setCardTypeCommandEnabled, transitionCard } from '../../../src/store/cards';
 import { createRequest, transitionRequest } from '../../../src/store/requests';
 import { auditHistory } from '../../../src/store/audit';
-import { waitForUserTask, waitForVariables } from '../../../src/engine/user-tasks';
+import { pollUntil, waitForUserTask, waitForVariables } from '../../../src/engine/user-tasks';
 import { testApi, type TestApi } from '../../support/api';
 import { appEngine } from '../../support/app-engine';
 import type { TestEngine } from '../../support/engine';
@@ -110,6 +110,30 @@ describe('API: signed in with the Camunda users (engine)', function () {
     await transitionRequest(pool, decided.id, 'Requested', actor);
     await transitionRequest(pool, decided.id, 'Approved', { actor: 'agent2' });
     expect((await call('DELETE', `/api/requests/${decided.id}`, 'agent1')).status).to.equal(409);
+  });
+
+  it('when an ACME profile has no domain policy, then Enroll profile answers 409 with the reason and starts nothing (issue 18.4)', async () => {
+    const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: ['corp.example.com'] });
+    await pool.query("UPDATE certificate_profiles SET allowed_dns_suffixes = '{}' WHERE id = $1", [profile.id]);
+    const before = (await pool.query('SELECT count(*)::int AS n FROM requests WHERE profile_id = $1', [profile.id])).rows[0].n;
+    const started = await call('POST', `/api/certificate-profiles/${profile.id}/use-cases/AssetsProcEnrollProfile`, 'agent1', {});
+    expect(started.status).to.equal(409);
+    expect(started.body.detail).to.contain('has no domain policy');
+    expect((await pool.query('SELECT count(*)::int AS n FROM requests WHERE profile_id = $1', [profile.id])).rows[0].n).to.equal(before);
+  });
+
+  it('when an enrollment is refused inside the process (here: an unknown profile), then whoever follows it reads the refusal, with no incident (issue 18.8)', async () => {
+    const asset = await createAsset(pool, { name: `${tag}-refused` }, actor);
+    // Started around the API (Modeler, the engine's REST): the API would have answered 404.
+    const created = await engine.clients.rest.createProcessInstance({ processDefinitionId: 'AssetsProcEnrollProfile', variables: { requester: 'operator', profileId: 999999999, assetId: asset.id } });
+    const key = String(created.processInstanceKey);
+    const progress = await pollUntil('the refused enrollment', async () => {
+      const p = await call('GET', `/api/processes/${key}`);
+      return p.status === 200 && p.body.state === 'COMPLETED' && p.body.refusal ? p.body : undefined;
+    }, { timeoutMs: 60_000 });
+    expect(progress.refusal).to.equal('certificate profile 999999999 does not exist');
+    expect(progress.incidents).to.deep.equal([]);
+    expect((await auditHistory(pool, 'asset', asset.id)).at(-1)!.reason).to.equal('Enroll profile refused: certificate profile 999999999 does not exist');
   });
 
   it('when the body has unknown fields or a bad id, then 400 and nothing starts', async () => {

@@ -9,6 +9,7 @@ import { pollUntil, waitForProcessInstanceState, waitForUserTask, waitForVariabl
 import { auditHistory } from '../../../src/store/audit';
 import { createCertificate, getCertificate } from '../../../src/store/certificates';
 import { getRequest } from '../../../src/store/requests';
+import { testApi } from '../../support/api';
 import { appEngine } from '../../support/app-engine';
 import type { TestEngine } from '../../support/engine';
 import { testSmtp, type TestSmtp } from '../../support/smtp';
@@ -79,13 +80,41 @@ describe('processes: approval request and approval (engine)', function () {
     return again;
   }
 
-  it('when the request is created, then it is Requested and the approvers get one email with a Tasklist link', async () => {
+  it('when the request is created, then it is Requested and the approvers — the group\'s members but the requester, and the configured address — get one email whose link opens the task in Tasklist (issue 18.7)', async () => {
     const { requestId, task } = await aRequestForApproval();
     expect((await getRequest(pool, requestId)).state).to.equal('Requested');
     expect(task.candidateGroups).to.deep.equal(['workplace-certificate-agent']);
     const mail = await smtp.waitFor((m) => m.subject.includes(`(request ${requestId})`) && m.subject.startsWith('Approval requested'));
-    expect(mail.to).to.deep.equal(['approvers@example.test']);
-    expect(mail.text).to.contain('/tasklist');
+    expect(mail.to).to.include.members(['approvers@example.test', 'agent2@example.com']);
+    expect(mail.to, 'the requester is no approver of her own request').to.not.include('agent1@example.com');
+    const link = new URL(/https?:\/\/\S+\/api\/requests\/\d+\/approval-task/.exec(mail.text)![0]);
+    expect(link.pathname).to.equal(`/api/requests/${requestId}/approval-task`);
+    // Followed (signed in to the API as agent2): to the task itself in Tasklist, not the list.
+    const api = await testApi();
+    const res = await fetch(`${api.base}${link.pathname}`, { headers: api.basic('agent2'), redirect: 'manual' });
+    expect(res.status).to.equal(302);
+    expect(res.headers.get('location')).to.equal(`${engine.config.camunda.tasklistUrl}/${task.userTaskKey}`);
+    // Someone neither approver nor requester: as if there were no such request.
+    expect((await fetch(`${api.base}${link.pathname}`, { headers: api.basic('operator'), redirect: 'manual' })).status).to.equal(404);
+  });
+
+  it('when the same enrollment is sent for approval again while the first waits, then its requester gets a notice naming the first (spec 002; issue 18.7)', async () => {
+    const profile = await aProfile(pool, { enrollmentApprovalRequired: true });
+    const asset = await anAsset(pool);
+    const send = async () => {
+      const created = await engine.clients.rest.createProcessInstance({
+        processDefinitionId: 'AssetsProcApprovalRequest',
+        variables: { useCase: 'AssetsProcEnrollProfile', requestType: 'enrollment', requester: 'agent1', requesterEmail: 'agent1@example.test', profileId: profile.id, assetId: asset.id },
+      });
+      await waitForProcessInstanceState(engine.api, String(created.processInstanceKey), 'COMPLETED');
+    };
+    await send();
+    await send();
+    const { rows } = await pool.query<{ id: number }>('SELECT id FROM requests WHERE profile_id = $1 ORDER BY id', [profile.id]);
+    const [first, second] = rows.map((r) => r.id);
+    const notice = await smtp.waitFor((m) => m.subject.startsWith('Already requested') && m.subject.includes(`(request ${second},`));
+    expect(notice.to).to.deep.equal(['agent1@example.test']);
+    expect(notice.subject).to.contain(`earlier: ${first}`);
   });
 
   it('when agent2 approves, then the request is Approved by agent2, the instance completes and the requester gets one email', async () => {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import type { Pool } from 'pg';
 import { createApprovalHandlers, reviewDecision } from '../../../workers/approval';
-import { addGroupMember, removeGroupMember } from '../../../src/store/groups';
+import { addGroupMember, removeGroupMember, setUserEmail } from '../../../src/store/groups';
 import { aJob } from '../../support/jobs';
 import { runHandler, type AnyJobHandler, type JobInfo, type JobOutcome } from '../../../workers/runtime';
 import { createMailer } from '../../../src/mail/mailer';
@@ -41,6 +41,7 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
         pool,
         mailer,
         tasklistUrl: 'http://localhost:8080/tasklist',
+        publicUrl: 'https://pki.example.test',
         // The engine's answer to "who completed the task" (a fake of deps; the engine suites use the real one).
         completedTasks: { lastCompleted: async () => ({ userTaskKey: '1', completedBy: lastCompletedBy }) },
       }).map((h) => [h.type, h]),
@@ -64,7 +65,7 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     return { profile, asset, cert, requestId: out.requestId as number, out };
   }
 
-  it('when a request is created, then it is Requested with its audit trail and the approvers are emailed once', async () => {
+  it('when a request is created, then it is Requested with its audit trail and the approvers — the group\'s members but the requester, and the configured addresses — are emailed once, with the link to the request\'s task (issue 18.7)', async () => {
     const { requestId, asset, out } = await anEnrollmentRequest();
     expect(out).to.deep.include({ approverGroup: 'workplace-certificate-agent', approverEmails: ['approvers@example.test'] });
     const r = await getRequest(pool, requestId);
@@ -72,12 +73,16 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     expect((await auditHistory(pool, 'request', requestId)).map((a) => a.toState)).to.deep.equal(['Registered', 'Requested']);
 
     const job = aJob('approval.notify-approvers');
-    expect(await completed('approval.notify-approvers', { requestId }, job)).to.deep.equal({ approversNotified: 1, requesterNotified: true });
+    const notified = await completed('approval.notify-approvers', { requestId }, job);
+    expect(notified).to.deep.include({ requesterNotified: true, alreadyRequested: [] });
     await completed('approval.notify-approvers', { requestId }, job); // the engine delivers the job again
     const mail = await smtp.waitFor((m) => m.subject.startsWith('Approval requested') && m.subject.includes(`(request ${requestId})`));
-    expect(mail.to).to.deep.equal(['approvers@example.test']);
+    // agent2 is a member of workplace-certificate-agent (migration 010) at agent2@example.com (090); agent1 asked.
+    expect(mail.to).to.include.members(['approvers@example.test', 'agent2@example.com']);
+    expect(mail.to).to.not.include('agent1@example.com');
+    expect(notified.approversNotified).to.equal(mail.to.length);
     expect(mail.subject).to.equal(`Approval requested: enrollment of asset ${asset.name} (request ${requestId})`);
-    expect(mail.text).to.contain('agent1 requests').and.contain(`${asset.name}.corp.example.com`).and.contain('http://localhost:8080/tasklist');
+    expect(mail.text).to.contain('agent1 requests').and.contain(`${asset.name}.corp.example.com`).and.contain(`https://pki.example.test/api/requests/${requestId}/approval-task`);
     // Spec 001: the requester learns that the request was sent for approval (issue 18.7).
     const sent = await smtp.waitFor((m) => m.subject.startsWith('Sent for approval') && m.subject.includes(`(request ${requestId})`));
     expect(sent.to).to.deep.equal(['agent1@example.test']);
@@ -209,6 +214,38 @@ describe('approval handlers (spec 001) on PostgreSQL and SMTP', () => {
     expect((await getCertificate(pool, cert.id)).state).to.equal('Rejected');
     expect((await auditHistory(pool, 'certificate', cert.id)).at(-1)).to.include({ toState: 'Rejected', actor: 'agent1', reason: `request ${requestId} deleted` });
     expect((await auditHistory(pool, 'request', requestId)).at(-1)).to.include({ toState: 'Deleted' });
+  });
+
+  it('when a member of the approver group has an address, then they are emailed; removed from the group, no longer (membership is data; issue 18.7)', async () => {
+    await setUserEmail(pool, 'carol', 'carol@example.test', 'test-suite');
+    await addGroupMember(pool, 'workplace-certificate-agent', 'carol', 'test-suite');
+    try {
+      const { requestId } = await anEnrollmentRequest();
+      await completed('approval.notify-approvers', { requestId });
+      expect((await smtp.waitFor((m) => m.subject.startsWith('Approval requested') && m.subject.includes(`(request ${requestId})`))).to).to.include('carol@example.test');
+    } finally {
+      await removeGroupMember(pool, 'workplace-certificate-agent', 'carol', 'test-suite');
+    }
+    const { requestId } = await anEnrollmentRequest();
+    await completed('approval.notify-approvers', { requestId });
+    expect((await smtp.waitFor((m) => m.subject.startsWith('Approval requested') && m.subject.includes(`(request ${requestId})`))).to).to.not.include('carol@example.test');
+  });
+
+  it('when the same thing is requested again while the first request waits, then the requester gets a notice naming it, and the approvers see it (spec 002; issue 18.7)', async () => {
+    const { profile, asset, cert, requestId: first } = await anEnrollmentRequest();
+    const again = await completed('approval.create-request', {
+      useCase: 'AssetsProcEnrollProfile', requestType: 'enrollment', requester: 'agent1', requesterEmail: 'agent1@example.test',
+      profileId: profile.id, assetId: asset.id, certificateId: cert.id,
+    });
+    const second = again.requestId as number;
+    expect(await completed('approval.notify-approvers', { requestId: second })).to.deep.include({ alreadyRequested: [first] });
+    const notice = await smtp.waitFor((m) => m.subject.startsWith('Already requested') && m.subject.includes(`(request ${second},`));
+    expect(notice.to).to.deep.equal(['agent1@example.test']);
+    expect(notice.text).to.contain(`request ${first}`);
+    const toApprovers = await smtp.waitFor((m) => m.subject.startsWith('Approval requested') && m.subject.includes(`(request ${second})`));
+    expect(toApprovers.text).to.contain(`Requested already, still open: request ${first}`);
+    // Each names the other while both wait.
+    expect(await completed('approval.notify-approvers', { requestId: first })).to.deep.include({ alreadyRequested: [second] });
   });
 
   it('when the use case options list approver addresses, then they are emailed too (no code, no redeploy)', async () => {
