@@ -4,6 +4,7 @@
  *   set <UseCase> [--enabled on|off] [--approval-step on|off] [--approver-group G] [--approver-emails a@x,b@y]
  *   card-command <card-type> <Command> on|off
  *   group list | group add <group> <user> | group remove <group> <user>
+ *   user email <user> <address>
  *   --help
  */
 import os from 'node:os';
@@ -12,7 +13,7 @@ import { ValidationError } from '../domain/errors';
 import { USE_CASES, type UseCaseOption } from '../domain/use-cases';
 import { cardTypeCommands, setCardTypeCommandEnabled } from './cards';
 import { failureText, openDatabase } from './database';
-import { addGroupMember, listGroups, removeGroupMember } from './groups';
+import { addGroupMember, listGroups, removeGroupMember, setUserEmail } from './groups';
 import { assertOptionsRead, configurableUseCase, listOptions, updateOptions, type OptionsUpdate, type UseCaseOptions } from './options';
 
 export type OptionsCommand =
@@ -21,7 +22,8 @@ export type OptionsCommand =
   | { kind: 'set'; useCase: string; update: OptionsUpdate }
   | { kind: 'card-command'; cardType: string; command: string; enabled: boolean }
   | { kind: 'group-list' }
-  | { kind: 'group-change'; change: 'add' | 'remove'; groupId: string; username: string };
+  | { kind: 'group-change'; change: 'add' | 'remove'; groupId: string; username: string }
+  | { kind: 'user-email'; username: string; email: string };
 
 /** The command-line flag of each option. */
 const FLAG: Record<UseCaseOption, string> = {
@@ -40,6 +42,7 @@ export const USAGE = `usage:
   npm run options -- card-command <card-type> <Command> on|off
   npm run options -- group list
   npm run options -- group add|remove <group> <user>     (e.g. group add workplace-certificate-agent alice)
+  npm run options -- user email <user> <address>           (where an approver is emailed, e.g. user email alice alice@example.com)
   npm run options -- --help
 
 use cases and the options each reads:
@@ -61,6 +64,12 @@ export function parseOptionsCommand(args: string[]): OptionsCommand {
     const [change, groupId, username] = rest as ['add' | 'remove', string, string];
     if (!/^[\w.@-]{1,100}$/.test(groupId) || !/^[\w.@-]{1,200}$/.test(username)) throw new ValidationError(`a group and a user name are letters, digits, . _ @ -\n${USAGE}`);
     return { kind: 'group-change', change, groupId, username };
+  }
+  if (verb === 'user' && rest.length === 3 && rest[0] === 'email') {
+    const [, username, address] = rest as [string, string, string];
+    if (!/^[\w.@-]{1,200}$/.test(username)) throw new ValidationError(`a user name is letters, digits, . _ @ -\n${USAGE}`);
+    if (!/^[^@\s]+@[^@\s]+$/.test(address) || address.length > 254) throw new ValidationError(`'${address}' is not an email address\n${USAGE}`);
+    return { kind: 'user-email', username, email: address };
   }
   if (verb === 'card-command' && rest.length === 3) return { kind: 'card-command', cardType: rest[0]!, command: rest[1]!, enabled: onOff(rest[2], 'the command') };
   if (verb === 'set' && rest.length >= 3 && rest.length % 2 === 1) {
@@ -122,6 +131,9 @@ async function main(): Promise<void> {
           ? await addGroupMember(db.pool, command.groupId, command.username, actor)
           : await removeGroupMember(db.pool, command.groupId, command.username, actor);
       console.log(`${command.groupId}: ${command.username} ${changed ? (command.change === 'add' ? 'added' : 'removed') : command.change === 'add' ? 'was already a member' : 'was not a member'}`);
+    } else if (command.kind === 'user-email') {
+      const changed = await setUserEmail(db.pool, command.username, command.email, actor);
+      console.log(`${command.username}: ${changed ? 'emailed at' : 'was already emailed at'} ${command.email}`);
     } else {
       const c = await setCardTypeCommandEnabled(db.pool, command.cardType, command.command, command.enabled, actor);
       console.log(`${c.cardTypeId}/${c.command} ${c.enabled ? 'on' : 'off'}`);

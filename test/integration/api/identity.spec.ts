@@ -31,6 +31,22 @@ describe('API sign-in: the cache of verified callers (issue 17.20)', () => {
     return { passwords, engine, api: async () => engine as unknown as EngineApi };
   }
 
+  it('when a user signs in, then the engine\'s email address is kept for approver emails, changed when the engine\'s changes, with a history row (issue 18.7)', async () => {
+    const d = directory({ erin: 'pw' });
+    await createEngineIdentity({ engine: d.api, db: pool, cacheMs: 0 }).verify('erin', 'pw');
+    const addressOf = async () => (await pool.query<{ email: string }>('SELECT email FROM user_emails WHERE username = $1', ['erin'])).rows[0]?.email;
+    expect(await addressOf()).to.equal('erin@example.com');
+    const moved = {
+      async verifyUser(username: string): Promise<VerifiedUser> {
+        return { username, displayName: username, email: 'erin@new.example.com', roles: [], groups: [] };
+      },
+    };
+    await createEngineIdentity({ engine: async () => moved as unknown as EngineApi, db: pool, cacheMs: 0 }).verify('erin', 'pw');
+    expect(await addressOf()).to.equal('erin@new.example.com');
+    const { rows } = await pool.query<{ email: string; actor: string }>('SELECT email, actor FROM user_email_history WHERE username = $1 ORDER BY id', ['erin']);
+    expect(rows).to.deep.equal([{ email: 'erin@example.com', actor: 'sign-in' }, { email: 'erin@new.example.com', actor: 'sign-in' }]);
+  });
+
   it('when nothing is configured, then a verified caller is remembered for 10 s, no longer', () => {
     expect(loadConfig({ DATA_DIR: '/tmp/wpki-config-test' }).api.signInCacheMs).to.equal(10_000);
   });

@@ -7,7 +7,7 @@ import { USE_CASES } from '../../../src/domain/use-cases';
 import { cardTypeCommands } from '../../../src/store/cards';
 import { getOptions } from '../../../src/store/options';
 import { parseOptionsCommand } from '../../../src/store/options-cli';
-import { isGroupMember } from '../../../src/store/groups';
+import { isGroupMember, memberEmails } from '../../../src/store/groups';
 import { testDatabase } from '../../support/database';
 
 const run = promisify(execFile);
@@ -66,6 +66,20 @@ describe('npm run options (admin CLI)', () => {
     }
     return expect.fail(`accepted: ${args.join(' ')}`);
   }
+
+  it('when an admin sets where a user is emailed, then the store has it with a history row naming the admin, and that user is emailed as a member of an approver group (issue 18.7)', async () => {
+    const { pool } = await testDatabase();
+    const out = await cli(['user', 'email', 'dave', 'dave@example.test']);
+    expect(out.stdout).to.contain('dave: emailed at dave@example.test');
+    const { rows } = await pool.query<{ email: string; actor: string }>('SELECT email, actor FROM user_email_history WHERE username = $1 ORDER BY id DESC LIMIT 1', ['dave']);
+    expect(rows[0]!.email).to.equal('dave@example.test');
+    expect(rows[0]!.actor).to.match(/^cli:/);
+    await cli(['group', 'add', 'cli-approvers', 'dave']);
+    expect(await memberEmails(pool, 'cli-approvers')).to.deep.equal(['dave@example.test']);
+    expect(await memberEmails(pool, 'cli-approvers', 'dave'), 'not the requester').to.deep.equal([]);
+    await cli(['group', 'remove', 'cli-approvers', 'dave']);
+    expect(() => parseOptionsCommand(['user', 'email', 'dave', 'not-an-address'])).to.throw(/not an email address/);
+  });
 
   it('when the command line is wrong, then it exits 2 with the reason and changes nothing', async () => {
     const before = await storedOptions();
