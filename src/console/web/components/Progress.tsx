@@ -12,6 +12,8 @@ export interface ProcessProgress {
   processDefinitionId: string | null;
   state: 'STARTING' | 'ACTIVE' | 'COMPLETED' | 'TERMINATED' | 'CANCELED';
   incidents: string[];
+  /** Why the use case was refused at one of its steps (issue 18.8), else null. */
+  refusal: string | null;
   tasks: Array<{ userTaskKey: string; name: string; assignee: string | null; candidateGroups: string[]; forYou: boolean; tasklistUrl: string; processDefinitionId: string }>;
 }
 
@@ -67,7 +69,10 @@ export function Progress({ processInstanceKey, label, onSettled }: { processInst
         {!progress && !error && <InlineLoading description="Started; waiting for the engine to show it…" />}
         {progress?.state === 'STARTING' && <InlineLoading description="Started; the engine has not shown it yet…" />}
         {progress?.state === 'ACTIVE' && waiting.length === 0 && progress.incidents.length === 0 && <InlineLoading description="Running…" />}
-        {progress?.state === 'COMPLETED' && <InlineLoading status="finished" description="Done: the process has completed." />}
+        {progress?.state === 'COMPLETED' && !progress.refusal && <InlineLoading status="finished" description="Done: the process has completed." />}
+        {progress?.state === 'COMPLETED' && progress.refusal && (
+          <InlineNotification kind="warning" lowContrast hideCloseButton title="Refused: nothing was done" subtitle={progress.refusal} />
+        )}
         {(progress?.state === 'CANCELED' || progress?.state === 'TERMINATED') && <InlineLoading status="error" description="The process was cancelled." />}
         {mine.map((t) => (
           <div key={t.userTaskKey} className="console-next-step">
