@@ -32,7 +32,7 @@ describe('API: signed-in routes without an engine (issue 16.4)', () => {
 
   before(async () => {
     pool = (await testCa()).db.pool;
-    api = await signedInApi({ operator: { email: 'operator@example.com', displayName: 'Olivia Operator' }, demo: { email: 'demo@example.com' }, agent1: { email: 'agent1@example.com' } });
+    api = await signedInApi({ operator: { email: 'operator@example.com', displayName: 'Olivia Operator' }, demo: { email: 'demo@example.com' }, agent1: { email: 'agent1@example.com' }, zoe: { email: null } });
     for (let i = 0; i < 3; i++) await createAsset(pool, { name: `${tag}-${i}` }, actor);
   });
   after(() => api.close());
@@ -137,5 +137,19 @@ describe('API: signed-in routes without an engine (issue 16.4)', () => {
     expect((await api.call('POST', `/api/cards/${card.id}/use-cases/NoSuchUseCase`, 'operator')).status).to.equal(404);
     expect((await api.call('POST', `/api/cards/${card.id}/use-cases/AssetsProcEnrollProfile`, 'operator')).status, 'not on a card').to.equal(400);
     expect(api.starts.length).to.equal(count);
+  });
+  it("when the approvers' email link is followed, then its approvers and its requester go to Tasklist (the list while no task is known), anyone else gets 404 (issue 18.7)", async () => {
+    const profile = await aProfile(pool);
+    const r = await createRequest(pool, { type: 'enrollment', useCase: 'AssetsProcEnrollProfile', requester: 'operator', profileId: profile.id }, actor);
+    await transitionRequest(pool, r.id, 'Requested', actor);
+    const follow = (user: string) =>
+      fetch(`${api.base}/api/requests/${r.id}/approval-task`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${user}`).toString('base64')}` }, redirect: 'manual' });
+    for (const user of ['agent1', 'operator']) {
+      const res = await follow(user);
+      expect(res.status, user).to.equal(302);
+      expect(res.headers.get('location'), user).to.equal('http://tasklist.invalid/?filter=all-open');
+    }
+    expect((await follow('zoe')).status, 'neither approver nor requester').to.equal(404);
+    expect((await api.call('GET', '/api/requests/999999999/approval-task', 'agent1')).status).to.equal(404);
   });
 });

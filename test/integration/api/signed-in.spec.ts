@@ -116,7 +116,8 @@ describe('API: signed in with the Camunda users (engine)', function () {
     const profile = await aProfile(pool, { protocol: 'ACME', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'], allowedDnsSuffixes: ['corp.example.com'] });
     await pool.query("UPDATE certificate_profiles SET allowed_dns_suffixes = '{}' WHERE id = $1", [profile.id]);
     const before = (await pool.query('SELECT count(*)::int AS n FROM requests WHERE profile_id = $1', [profile.id])).rows[0].n;
-    const started = await call('POST', `/api/certificate-profiles/${profile.id}/use-cases/AssetsProcEnrollProfile`, 'agent1', {});
+    const asset = await createAsset(pool, { name: `${tag}-acme` }, actor);
+    const started = await call('POST', `/api/assets/${asset.id}/use-cases/AssetsProcEnrollProfile`, 'operator', { profileId: profile.id });
     expect(started.status).to.equal(409);
     expect(started.body.detail).to.contain('has no domain policy');
     expect((await pool.query('SELECT count(*)::int AS n FROM requests WHERE profile_id = $1', [profile.id])).rows[0].n).to.equal(before);
