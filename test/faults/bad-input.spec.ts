@@ -8,8 +8,15 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
+import { buildCsr } from '../../src/ca/csr-builder';
+import { pollUntil, processInstanceVariables, waitForProcessInstanceState, waitForUserTask } from '../../src/engine/user-tasks';
 import { createAsset } from '../../src/store/assets';
+import { getCertificate } from '../../src/store/certificates';
+import { appEngine } from '../support/app-engine';
+import type { TestEngine } from '../support/engine';
 import { signedInApi, type SignedInApi } from '../support/signed-in-api';
+import { creds } from '../support/task-driver';
+import { craftedRsaCsr, makeCsr, withBadSignature } from '../fixtures/csr/make-csr';
 import { testCa } from '../integration/ca/support';
 import { aCard, aProfile, actor } from '../integration/store/fixtures';
 import { anIssuedCertificate, rowCounts } from './support/faults-b';
@@ -141,5 +148,114 @@ describe('faults: bad input through the API (issue 15.7)', function () {
       nothingLost: seen.length === cases.length && wrong.length === 0,
       nothingDuplicated: seen.every((c) => !c.wrote),
     });
+  });
+});
+
+describe('faults: bad input through the forms of user tasks and the P10 upload (engine, issue 15.7)', function () {
+  this.timeout(420_000);
+  let engine: TestEngine;
+  let pool: Pool;
+
+  before(async function () {
+    engine = await appEngine(this);
+    pool = (await testCa()).db.pool;
+  });
+
+  const done = new Set<string>();
+
+  /** What a person does in Tasklist ("Assign to me", submit), with whatever the form sends. */
+  async function submit(processInstanceKey: string, elementId: string, variables: Record<string, unknown>): Promise<void> {
+    const task = await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId, except: done }, { timeoutMs: 60_000 });
+    expect((await engine.api.assignUserTaskAs(creds('operator'), task.userTaskKey, 'operator')).ok).to.equal(true);
+    const completed = await engine.api.completeUserTaskAs(creds('operator'), task.userTaskKey, variables);
+    expect(completed.ok, String(completed.detail)).to.equal(true);
+    done.add(task.userTaskKey);
+  }
+
+  /** The model sent the person back to `elementId`: its reason (a new one, unless the same text came again). */
+  async function refusalOn(processInstanceKey: string, elementId: string, previous: string | undefined): Promise<string> {
+    await waitForUserTask(engine.api, { processInstanceKey, state: 'CREATED', elementId, except: done }, { timeoutMs: 60_000 });
+    const read = async () => {
+      const r = (await processInstanceVariables(engine.api, processInstanceKey)).refusal;
+      return typeof r === 'string' && r !== '' ? r : undefined;
+    };
+    return pollUntil('a new refusal', async () => {
+      const r = await read();
+      return r !== undefined && r !== previous ? r : undefined;
+    }, { timeoutMs: 6_000 }).catch(async () => (await read()) ?? 'no refusal');
+  }
+
+  const pem = (der: Buffer) => `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+
+  it('when the P10 upload and edit forms are completed with missing or mistyped fields and the CSR corpus, then each goes back to its form with its own reason, no incident, nothing issued; a good request then completes with one certificate', async () => {
+    const tag = crypto.randomBytes(4).toString('hex');
+    const domain = `${tag}.corp.example.com`;
+    const profile = await aProfile(pool, { protocol: 'P10', allowedDnsSuffixes: [domain] });
+    const asset = await createAsset(pool, { name: `bad-p10-${tag}`, commonName: `www.${domain}`, dnsNames: [`www.${domain}`] }, actor);
+    const created = await engine.clients.rest.createProcessInstance({
+      processDefinitionId: 'AssetsProcEnrollProfile',
+      variables: { requester: 'operator', requesterEmail: 'operator@example.test', profileId: profile.id, assetId: asset.id },
+    });
+    const pik = String(created.processInstanceKey);
+    const sub = await pollUntil('the P10 sub-process', async () => (await engine.api.searchProcessInstances({ parentProcessInstanceKey: pik })).find((p) => p.processDefinitionId === 'AssetsSubProcEnrollP10Profile')?.processInstanceKey, { timeoutMs: 60_000 });
+    const issuedHere = async () => Number((await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ca_certificates WHERE subject LIKE $1', [`%${tag}%`])).rows[0]!.n);
+    const certificateId = (await pool.query<{ id: number }>('SELECT id FROM certificates WHERE asset_id = $1', [asset.id])).rows[0]!.id;
+    const historyBefore = Number((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_history WHERE object_type = 'certificate' AND object_id = $1", [String(certificateId)])).rows[0]!.n);
+
+    const inputs: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['no CSR at all', { nextAction: 'next' }, /^csr is missing: fill it in$/],
+      ['a number for the CSR', { csr: 12345, nextAction: 'next' }, /^csr: .*expected string, received number/],
+      ['an empty CSR', { csr: '', nextAction: 'next' }, /^csr: paste the CSR \(PEM\)$/],
+      ['text that is no PEM', { csr: 'hello, this is my certificate request', nextAction: 'next' }, /./],
+      ['a PEM of broken base64', { csr: '-----BEGIN CERTIFICATE REQUEST-----\n!!!!not base64!!!!\n-----END CERTIFICATE REQUEST-----\n', nextAction: 'next' }, /./],
+      ['a CSR whose signature does not match', { csr: pem(withBadSignature(makeCsr({ subject: `/CN=sig.${domain}` }).csrPem)), nextAction: 'next' }, /signature/i],
+      ['an RSA-1024 key', { csr: makeCsr({ key: 'rsa1024', subject: `/CN=weak.${domain}` }).csrPem, nextAction: 'next' }, /1024|key/i],
+      ['an RSA key with exponent 3', { csr: makeCsr({ key: 'rsa2048e3', subject: `/CN=e3.${domain}` }).csrPem, nextAction: 'next' }, /exponent/i],
+      ['an RSA key with exponent 1', { csr: pem(craftedRsaCsr({ exponent: 1n, commonName: `e1.${domain}` })), nextAction: 'next' }, /exponent/i],
+      ['an EC key on an RSA profile', { csr: makeCsr({ key: 'p256', subject: `/CN=ec.${domain}` }).csrPem, nextAction: 'next' }, /RSA|EC|algorithm/i],
+      ['an Ed25519 key', { csr: makeCsr({ key: 'ed25519', subject: `/CN=ed.${domain}` }).csrPem, nextAction: 'next' }, /./],
+      ['a certificate instead of a request', { csr: (await (await testCa()).ca.caCertificates()).root, nextAction: 'next' }, /./],
+      // Last: a value the form leaves in the instance stays there until the form sends another.
+      ['DNS names as a number', { csr: makeCsr({ subject: `/CN=www.${domain}` }).csrPem, dnsNames: 42, nextAction: 'next' }, /^dnsNames: /],
+    ];
+    const refusals: string[] = [];
+    let previous: string | undefined;
+    for (const [what, variables, expected] of inputs) {
+      await submit(sub, 'Task_UploadCsr', variables);
+      const refusal = await refusalOn(sub, 'Task_UploadCsr', previous);
+      refusals.push(`${what}: ${refusal}`);
+      expect(refusal, what).to.match(expected);
+      previous = refusal;
+    }
+    console.log(`      refusals on "Upload CSR":\n${refusals.map((r) => `        ${r}`).join('\n')}`);
+    expect(new Set(refusals.map((r) => r.split(': ').slice(1).join(': '))).size, 'their own reasons').to.be.at.least(inputs.length - 3);
+    expect(await engine.api.incidents(sub), 'no incident').to.deep.equal([]);
+    expect(await issuedHere(), 'nothing issued').to.equal(0);
+    expect((await getCertificate(pool, certificateId)).state).to.equal('Certificate requested');
+    expect(Number((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_history WHERE object_type = 'certificate' AND object_id = $1", [String(certificateId)])).rows[0]!.n), 'no transition').to.equal(historyBefore);
+
+    // A good CSR passes; the edit form with mistyped names goes back to itself; then it completes.
+    const good = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: `www.${domain}`, dnsNames: [`www.${domain}`] });
+    await submit(sub, 'Task_UploadCsr', { csr: pem(good), dnsNames: null, nextAction: 'next' });
+    await submit(sub, 'Task_EditRequest', { commonName: `www.${domain}`, dnsNames: { names: [`www.${domain}`] }, nextAction: 'next' });
+    expect(await refusalOn(sub, 'Task_EditRequest', previous)).to.match(/^dnsNames: /);
+    expect(await issuedHere(), 'nothing issued').to.equal(0);
+    await submit(sub, 'Task_EditRequest', { commonName: `www.${domain}`, dnsNames: `www.${domain}`, nextAction: 'next' });
+    await submit(sub, 'Task_Download', {});
+    let completed = true;
+    await waitForProcessInstanceState(engine.api, pik, 'COMPLETED', { timeoutMs: 60_000 }).catch(() => (completed = false));
+    const issued = await issuedHere();
+    const state = (await getCertificate(pool, certificateId)).state;
+    recordFaultOutcome(__filename, {
+      id: 'bad-input/p10-forms-and-csr-corpus',
+      item: '15.7',
+      fault: `the P10 upload form completed with ${inputs.length} bad inputs (missing and mistyped fields, the CSR corpus), the edit form with mistyped DNS names`,
+      observed: `each went back to its form with its own reason (${new Set(refusals).size} different), no incident, 0 certificates while refused; then ${issued} certificate, ${state}, instance ${completed ? 'completed' : 'not completed'}`,
+      nothingLost: completed && state === 'Valid' && issued === 1,
+      nothingDuplicated: issued <= 1,
+    });
+    expect(completed).to.equal(true);
+    expect(issued, 'one certificate').to.equal(1);
+    expect(state).to.equal('Valid');
   });
 });
