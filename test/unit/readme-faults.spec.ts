@@ -26,7 +26,7 @@ describe('README: reliability table of the fault suite', () => {
   const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
   const block = readme.slice(readme.indexOf(BEGIN), readme.indexOf(END));
 
-  it('when the README has the reliability table, then every row in it is a case a fault spec names, and says nothing lost, nothing duplicated', () => {
+  it('when the README has the reliability table, then every case a fault spec names has its row, every row is such a case, and says nothing lost, nothing duplicated', () => {
     expect(readme.indexOf(BEGIN), 'the table markers').to.be.greaterThan(0);
     const ids = new Set(caseIdsInSpecs());
     const rows = [...rowsOf(block).values()];
@@ -35,6 +35,7 @@ describe('README: reliability table of the fault suite', () => {
       expect(ids.has(row.id), `row ${row.id} names a case no fault spec has`).to.equal(true);
       expect(row.line, row.line).to.not.contain('**NO**');
     }
+    for (const id of ids) expect(rowsOf(block).has(id), `README row of ${id} (run the case, then npm run faults:table)`).to.equal(true);
   });
 
   it('when a case went wrong, then its row says NO, and the block between the markers is replaced, not added to', () => {
