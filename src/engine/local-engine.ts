@@ -31,7 +31,7 @@ import { ensureWebappUsers } from './webapp-users';
 export const LOCAL_ENGINE_CONFIG = path.join(PROJECT_ROOT, 'camunda-local', 'application.yaml');
 export const LOCAL_86_CONFIG_DIR = path.join(PROJECT_ROOT, 'camunda-local', '8.6');
 export const OPENSEARCH_URL = 'http://127.0.0.1:9200';
-/** The broker's exporter writes through camunda-local/8.6/ism-stub.js (see there why). */
+/** The broker's exporter and Tasklist write through camunda-local/8.6/ism-stub.js (see there why). */
 export const EXPORTER_OPENSEARCH_URL = 'http://127.0.0.1:9201';
 
 export interface LocalEngineOptions {
@@ -353,7 +353,8 @@ function componentsFor(config: Config, dist: Distribution, java: JavaInstallatio
       command: path.join(dist.home, 'bin', name),
       args: [],
       cwd: dist.home,
-      env: { ...javaEnv, ...spring(`${name}.yaml`) },
+      // Tasklist writes its own indices through the stub too (its whole-second times, see there).
+      env: { ...javaEnv, ...spring(`${name}.yaml`), WPKI_TASKLIST_OPENSEARCH_URL: EXPORTER_OPENSEARCH_URL },
       waitingFor: () => actuatorWaiting(name, port, '/actuator/health/readiness'),
     });
     return [[opensearch, ismStub], [broker], [webapp('tasklist', 9602), webapp('operate', 9601)]];

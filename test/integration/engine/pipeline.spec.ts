@@ -5,6 +5,7 @@ import { deployFiles } from '../../../src/engine/deploy';
 import { AGENT_GROUP, demoUser } from '../../../src/engine/identity';
 import { restCall } from '../../../src/engine/rest';
 import { pollUntil, waitForProcessInstanceState, waitForUserTask, waitForVariables } from '../../../src/engine/user-tasks';
+import { EXPORTER_OPENSEARCH_URL, OPENSEARCH_URL } from '../../../src/engine/local-engine';
 import { requireEngine, type TestEngine } from '../../support/engine';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
@@ -125,6 +126,22 @@ describe('engine: a process with a job worker, a Camunda user task with a form, 
       expect(task.state).to.equal('CREATED');
     } finally {
       await rest.cancelProcessInstance({ processInstanceKey }).catch(() => undefined);
+    }
+  });
+  it('when a task time on a whole second is written the way Tasklist 8.6.0 writes it, then OpenSearch refuses it directly and takes it through the stub Tasklist uses (camunda/camunda#27237)', async function () {
+    if (!engine.startedHere || engine.capabilities.generation !== '8.6') this.skip(); // only the local 8.6 engine has the stub
+    // An index with the date format of Tasklist's list view (read from its 8.6.0 jar).
+    const index = `wpki-date-probe-${Date.now()}`;
+    const mapping = { mappings: { properties: { creationTime: { type: 'date', format: 'date_time || epoch_millis' } } } };
+    const put = (base: string, p: string, body: unknown) =>
+      fetch(`${base}/${p}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put(OPENSEARCH_URL, index, mapping)).status).to.equal(200);
+    try {
+      const wholeSecond = { creationTime: '2026-12-04T14:21:16Z' };
+      expect((await put(OPENSEARCH_URL, `${index}/_doc/direct`, wholeSecond)).status).to.equal(400);
+      expect((await put(EXPORTER_OPENSEARCH_URL, `${index}/_doc/through-stub`, wholeSecond)).status).to.equal(201);
+    } finally {
+      await fetch(`${OPENSEARCH_URL}/${index}`, { method: 'DELETE' });
     }
   });
 });
