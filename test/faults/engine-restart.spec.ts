@@ -59,7 +59,12 @@ describe('faults: the engine restarts mid-flow (engine, issue 15.2)', function (
       variables: { requester: 'operator', requesterEmail: `operator-${tag}@example.test`, profileId: profile.id, assetId: asset.id },
     });
     const pik = String(created.processInstanceKey);
-    const approval = await child(pik, 'AssetsProcApproval');
+    // The approval follows the data entered (issue 18.2): the CSR first, then the approval inside the P10 sub-process.
+    const sub = await child(pik, 'AssetsSubProcEnrollP10Profile');
+    const csr = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: cn, dnsNames: [cn] }); // the profile is RSA-2048
+    await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${csr.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
+    await complete(sub, 'Task_EditRequest', 'operator', { commonName: cn, dnsNames: cn, nextAction: 'next' });
+    const approval = await child(sub, 'AssetsProcApproval');
     await waitForUserTask(engine.api, { processInstanceKey: approval, state: 'CREATED', elementId: 'Task_ApproveRequest' }, slow);
     await smtp.waitFor((m) => m.to.includes(`approvers-${tag}@example.test`));
     const before = { requests: await countRequests(pool, asset.id), mails: mails().length };
@@ -77,12 +82,8 @@ describe('faults: the engine restarts mid-flow (engine, issue 15.2)', function (
     });
     expect(whileDown?.status, 'the broker was really down').to.not.equal(200);
 
-    // The same instance, the same task: approve, then the P10 steps, to the end.
+    // The same instance, the same task: approve, then the P10 download, to the end.
     await complete(approval, 'Task_ApproveRequest', 'agent2', { decision: 'approve' });
-    const sub = await child(pik, 'AssetsSubProcEnrollP10Profile');
-    const csr = buildCsr({ keyPair: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }), commonName: cn, dnsNames: [cn] }); // the profile is RSA-2048
-    await complete(sub, 'Task_UploadCsr', 'operator', { csr: `-----BEGIN CERTIFICATE REQUEST-----\n${csr.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`, nextAction: 'next' });
-    await complete(sub, 'Task_EditRequest', 'operator', { commonName: cn, dnsNames: cn, nextAction: 'next' });
     await complete(sub, 'Task_Download', 'operator', {});
     let completed = true;
     await waitForProcessInstanceState(engine.api, pik, 'COMPLETED', slow).catch(() => (completed = false));

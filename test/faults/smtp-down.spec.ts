@@ -11,7 +11,7 @@ import { pollUntil, waitForProcessInstanceState, waitForUserTask } from '../../s
 import type { TestEngine } from '../support/engine';
 import { taskDriver } from '../support/task-driver';
 import { testCa } from '../integration/ca/support';
-import { instanceState, startP10Enrollment, type Enrollment } from './support/enrollment';
+import { instanceState, startP10Enrollment, submitCsr, type Enrollment } from './support/enrollment';
 import { recordFaultOutcome } from './support/outcomes';
 import { smtpSwitch, type SmtpSwitch } from './support/smtp-switch';
 import { exclusiveWorkers, startFaultWorkers, type FaultWorkers } from './support/workers';
@@ -58,7 +58,9 @@ describe('faults: SMTP down when an email is due (issue 15.4, engine)', function
   it('when the SMTP server is down as the approval emails are due, then the request is Requested and its approval task open at once, the emails are retried, and once the server is back each is sent exactly once', async () => {
     await smtp.down();
     e = await startP10Enrollment(engine, pool, 'smtp-down', { approval: true });
-    approval = await tasks.child(e.processInstanceKey, 'AssetsProcApproval');
+    // The approval follows the data entered (issue 18.2): inside the P10 sub-process, after the CSR.
+    const sub = await submitCsr(tasks, e);
+    approval = await tasks.child(sub, 'AssetsProcApproval');
     const task = await waitForUserTask(engine.api, { processInstanceKey: approval, elementId: 'Task_ApproveRequest' }, { timeoutMs: 60_000 });
     requestId = (await pool.query<{ id: number; state: string }>('SELECT id FROM requests WHERE asset_id = $1', [e.assetId])).rows[0]!.id;
     const requestState = (await pool.query<{ state: string }>('SELECT state FROM requests WHERE id = $1', [requestId])).rows[0]!.state;

@@ -118,8 +118,11 @@ describe('faults: worker killed mid-job (issue 15.1, engine)', function () {
 
   it('when the worker is killed after the emails were sent, before the job completed, then after a restart no email is sent again, the approval goes on, and the process completes', async () => {
     let e: Enrollment | undefined;
+    let sub = '';
     await crashAt('before-complete', 'approval.notify-approvers', async () => {
       e = await startP10Enrollment(engine, pool, 'wk-mail', { approval: true });
+      // The approval follows the data entered (issue 18.2): inside the P10 sub-process, after the CSR.
+      sub = await submitCsr(tasks, e);
     });
     const requestId = (await pool.query<{ id: number }>('SELECT id FROM requests WHERE asset_id = $1', [e!.assetId])).rows[0]!.id;
     const mails = () => smtp.inbox.filter((m) => m.subject.includes(`(request ${requestId})`)).map((m) => m.subject.replace(/:.*$/, '').replace(/ \(request.*$/, ''));
@@ -127,7 +130,7 @@ describe('faults: worker killed mid-job (issue 15.1, engine)', function () {
     expect(atCrash.length, 'both emails went out before the kill').to.equal(2);
 
     await restart();
-    const approval = await tasks.child(e!.processInstanceKey, 'AssetsProcApproval');
+    const approval = await tasks.child(sub, 'AssetsProcApproval');
     await tasks.complete(approval, 'Task_ApproveRequest', 'agent2', { decision: 'reject', rejectionReason: 'fault suite: not needed' });
     await waitForProcessInstanceState(engine.api, e!.processInstanceKey, 'COMPLETED', { timeoutMs: 60_000 }).catch(() => undefined);
     await pollUntil('the decision email', async () => (mails().length >= 3 ? true : undefined), { timeoutMs: 20_000 }).catch(() => undefined);
