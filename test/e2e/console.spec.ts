@@ -5,15 +5,11 @@
  * process. The engine scenarios are in console-engine.spec.ts.
  */
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import fs from 'node:fs';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { createApp } from '../../src/api/app';
 import type { Caller } from '../../src/api/identity';
 import { buildCsr } from '../../src/ca/csr-builder';
-import type { ProcessEngine } from '../../src/engine/processes';
 import { createAsset } from '../../src/store/assets';
 import { addCardRelation, createCard } from '../../src/store/cards';
 import { createCertificate } from '../../src/store/certificates';
@@ -23,6 +19,7 @@ import { createSecretLink, redeemSecretLink } from '../../src/store/secret-links
 import { ecProfile, jobKey, testCa, type TestCa } from '../integration/ca/support';
 import { aCard, actor, aProfile } from '../integration/store/fixtures';
 import { consolePage, notFoundOn, screenshot, signIn } from '../support/console';
+import { serveTestApp, type TestApp } from '../support/test-app';
 
 const person = (username: string, isAdmin = false): Caller => ({
   username,
@@ -38,34 +35,21 @@ const USERS: Record<string, Caller> = { operator: person('operator'), demo: pers
 
 describe('Console in a browser: find, object page, requests, certificates, one-time links, admin (no engine)', function () {
   this.timeout(120_000);
-  let server: Server;
+  let app: TestApp;
   let base: string;
   let t: TestCa;
   const pages: Page[] = [];
 
   before(async () => {
     t = await testCa();
-    const notStarted = async (): Promise<never> => {
-      throw new Error('no process is started in this suite');
-    };
-    const app = createApp({
-      pool: t.db.pool,
-      ca: t.ca,
-      sealer: t.masterKey,
-      identity: { verify: async (u, p) => (USERS[u] && p === u ? USERS[u] : null) },
-      processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
-      tasklistUrl: 'http://tasklist.invalid/tasklist',
-    });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await serveTestApp({ users: USERS, tasklistUrl: 'http://tasklist.invalid/tasklist' });
+    base = app.base;
   });
   afterEach(async () => {
     for (const p of pages.splice(0)) await p.context().close();
   });
   after(async () => {
-    await new Promise((r) => server.close(r));
+    await app.close();
   });
 
   async function open(path: string, user?: string): Promise<Page> {

@@ -6,19 +6,15 @@
  * back and none left "idle in transaction".
  */
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { REGISTRATION_AUTHORITY_GROUP } from '../../src/domain/authorization';
 import { addGroupMember } from '../../src/store/groups';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
-import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/store/database';
 import { createBuiltinCa, type BuiltinCa } from '../../src/ca/builtin-ca';
 import { buildCsr } from '../../src/ca/csr-builder';
 import { toCaProfile } from '../../src/ca/store-profile';
-import type { ProcessEngine } from '../../src/engine/processes';
 import type { Caller } from '../../src/api/identity';
 import { addCardRelation, getCard, setCardTypeCommandEnabled } from '../../src/store/cards';
 import { createCertificate, getCertificate } from '../../src/store/certificates';
@@ -29,6 +25,7 @@ import { createCardHandlers } from '../../workers/cards';
 import { createEnrollHandlers } from '../../workers/enroll';
 import { runHandler, type AnyJobHandler, type JobOutcome } from '../../workers/runtime';
 import { aJob } from '../support/jobs';
+import { serveTestApp, type TestApp } from '../support/test-app';
 import { clock, MASTER_KEY_BYTES, PUBLIC_URL, testCa } from './ca/support';
 import { MasterKey } from '../../src/ca/master-key';
 import { aCard, aProfile, actor } from './store/fixtures';
@@ -201,24 +198,9 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
   });
 
   /** The API's public routes on `apiPool` (sign-in and process starts are not used here). */
-  async function startApi(apiPool: Pool, apiCa: BuiltinCa): Promise<Server> {
-    const unused = (): never => {
-      throw new Error('not used by public routes');
-    };
-    const app = createApp({
-      pool: apiPool,
-      ca: apiCa,
-      sealer,
-      // Fixed users: signing in must not need the engine here, nor a database connection.
-      identity: { verify: async (u, p) => (u === 'agent1' && p === 'agent1' ? agent1 : null) },
-      processes: { start: unused, cancel: unused } as unknown as ProcessEngine,
-      tasklistUrl: 'http://tasklist.invalid',
-    });
-    return new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-  }
-  const baseOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const startApi = (apiPool: Pool, apiCa: BuiltinCa): Promise<TestApp> =>
+    // Fixed users: signing in must not need the engine here, nor a database connection.
+    serveTestApp({ pool: apiPool, ca: apiCa, sealer, users: { agent1 } });
 
   it(`when the workers' pool is saturated by a burst of ${N} jobs, then the API, on its own pool, answers at once`, async () => {
     const config = loadConfig({
@@ -229,12 +211,12 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
       WORKER_MAX_JOBS_ACTIVE: '1',
     });
     const db = await openDatabase(config, () => undefined);
-    let server: Server | undefined;
+    let api: TestApp | undefined;
     try {
       expect(db.workerPool).to.not.equal(db.pool);
       const appCa = await createBuiltinCa({ pool: db.pool, masterKey: sealer, name: 'Test PKI', publicUrl: PUBLIC_URL, now: clock.now });
       const workerHandlers = new Map(createEnrollHandlers({ pool: db.workerPool, ca: appCa, sealer, publicUrl: PUBLIC_URL, secretLinkTtlMinutes: 10 }).map((h) => [h.type, h]));
-      server = await startApi(db.pool, appCa);
+      api = await startApi(db.pool, appCa);
       const enrollments = await prepared('P10');
       // Every connection of the workers' pool is taken, as by jobs that are slow to finish.
       const busy = [await db.workerPool.connect(), await db.workerPool.connect()];
@@ -246,28 +228,28 @@ describe('concurrency: no operation needs two connections at once (issue 17.1)',
       await new Promise((r) => setTimeout(r, 100));
       expect(db.workerPool.waitingCount, 'jobs waiting for a worker connection').to.be.above(0);
       const started = Date.now();
-      expect((await fetch(`${baseOf(server)}/api/health`)).status).to.equal(200);
-      expect((await fetch(`${baseOf(server)}/api/ca/chain`)).status).to.equal(200);
+      expect((await fetch(`${api.base}/api/health`)).status).to.equal(200);
+      expect((await fetch(`${api.base}/api/ca/chain`)).status).to.equal(200);
       expect(Date.now() - started, 'the API answered while the workers were saturated').to.be.below(1000);
       for (const c of busy) c.release();
       const outcomes = await inTime(`${N} jobs on the workers' pool`, jobs);
       for (const o of outcomes) expect(o, JSON.stringify(o)).to.include({ kind: 'complete' });
     } finally {
-      if (server) await new Promise((r) => server!.close(r));
+      await api?.close();
       await db.close();
     }
   });
 
   describe('the API on the same pool', () => {
-    let server: Server;
+    let api: TestApp;
     let base: string;
     beforeEach(async () => {
-      server = await startApi(pool, ca);
-      base = baseOf(server);
+      api = await startApi(pool, ca);
+      base = api.base;
     });
     afterEach(async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      api.server.closeAllConnections();
+      await api.close();
     });
 
     it(`when ${N} PKCS#12 one-time secrets are opened at once, then each gives its file, health keeps answering, and no connection is left in a transaction`, async () => {

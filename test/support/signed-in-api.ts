@@ -5,12 +5,10 @@
  * instead of sent to Camunda. What is checked is what the API decides and hands over; the
  * engine suites (signed-in.spec.ts) check that the engine runs what it is handed.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createApp } from '../../src/api/app';
 import { callerWithStoreGroups } from '../../src/api/identity';
 import type { ProcessEngine } from '../../src/engine/processes';
 import { testCa } from '../integration/ca/support';
+import { serveTestApp } from './test-app';
 
 /** An error answer (RFC 9457) of the API. */
 export interface Problem {
@@ -39,7 +37,7 @@ export interface SignedInApi {
 export type Directory = Record<string, { email: string | null; displayName?: string }>;
 
 export async function signedInApi(directory: Directory): Promise<SignedInApi> {
-  const { ca, db, masterKey } = await testCa();
+  const { db } = await testCa();
   const starts: RecordedStart[] = [];
   const cancelled: string[] = [];
   const processes: ProcessEngine = {
@@ -51,10 +49,7 @@ export async function signedInApi(directory: Directory): Promise<SignedInApi> {
       cancelled.push(key);
     },
   };
-  const app = createApp({
-    pool: db.pool,
-    ca,
-    sealer: masterKey,
+  const app = await serveTestApp({
     identity: {
       verify: async (username, password) => {
         const entry = Object.hasOwn(directory, username) ? directory[username] : undefined;
@@ -63,12 +58,8 @@ export async function signedInApi(directory: Directory): Promise<SignedInApi> {
       },
     },
     processes,
-    tasklistUrl: 'http://tasklist.invalid',
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { base } = app;
   return {
     base,
     starts,
@@ -85,6 +76,6 @@ export async function signedInApi(directory: Directory): Promise<SignedInApi> {
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: app.close,
   };
 }

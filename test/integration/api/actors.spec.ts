@@ -6,27 +6,24 @@
  * Sign-in is a fixed user directory and process starts are recorded instead of sent to an
  * engine: what is checked is what the API hands over, so the suite needs no engine.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { createApp } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
 import { REGISTRATION_AUTHORITY_GROUP } from '../../../src/domain/authorization';
 import type { ProcessEngine } from '../../../src/engine/processes';
 import { testCa } from '../ca/support';
 import { aCard } from '../store/fixtures';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 
 const user = (username: string, isAdmin = false, groups: string[] = []): Caller => ({ username, displayName: username, email: `${username}@example.com`, roles: [], groups, isAdmin });
 // operator deactivates a card that is not hers: as a registration authority (issue 17.11).
 const USERS: Record<string, Caller> = { demo: user('demo', true), operator: user('operator', false, [REGISTRATION_AUTHORITY_GROUP]) };
 
 describe('API: the actor of a change is the signed-in caller (issue 17.10)', () => {
-  let server: Server;
+  let app: TestApp;
   let base: string;
   const started: Array<{ processId: string; variables: Record<string, unknown> }> = [];
 
   before(async () => {
-    const t = await testCa();
     const processes: ProcessEngine = {
       start: async (processId, variables) => {
         started.push({ processId, variables });
@@ -34,21 +31,11 @@ describe('API: the actor of a change is the signed-in caller (issue 17.10)', () 
       },
       cancel: async () => undefined,
     };
-    const app = createApp({
-      pool: t.db.pool,
-      ca: t.ca,
-      sealer: t.masterKey,
-      identity: { verify: async (u, p) => (USERS[u] && p === u ? USERS[u] : null) },
-      processes,
-      tasklistUrl: 'http://tasklist.invalid',
-    });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await serveTestApp({ users: USERS, processes });
+    base = app.base;
   });
   after(async () => {
-    await new Promise((r) => server.close(r));
+    await app.close();
   });
 
   const call = (method: string, path: string, username: string, body?: unknown) =>

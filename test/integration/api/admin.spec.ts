@@ -6,44 +6,28 @@
  * Sign-in is a fixed admin instead of the engine's identity: these routes do not depend on who
  * signs in beyond the admin role, and the suite must not need an engine.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { createApp } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
 import { USE_CASES } from '../../../src/domain/use-cases';
-import type { ProcessEngine } from '../../../src/engine/processes';
 import { testCa } from '../ca/support';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 
 const admin: Caller = { username: 'demo', displayName: 'Demo', email: null, roles: [], groups: ['workplace-pki-admin'], isAdmin: true };
 
 describe('API: admin options (issue 16.5)', () => {
-  let server: Server;
+  let app: TestApp;
   let base: string;
   let stored: () => Promise<unknown[]>;
   const auth = { authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}` };
 
   before(async () => {
-    const { ca, db, masterKey } = await testCa();
+    const { db } = await testCa();
     stored = async () => (await db.pool.query('SELECT * FROM use_case_options ORDER BY use_case')).rows;
-    const notStarted = async (): Promise<never> => {
-      throw new Error('no process is started in this suite');
-    };
-    const app = createApp({
-      pool: db.pool,
-      ca,
-      sealer: masterKey,
-      identity: { verify: async (u, p) => (u === 'demo' && p === 'demo' ? admin : null) },
-      processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
-      tasklistUrl: 'http://tasklist.invalid',
-    });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await serveTestApp({ users: { demo: admin } });
+    base = app.base;
   });
   after(async () => {
-    await new Promise((r) => server.close(r));
+    await app.close();
   });
 
   const call = async (method: string, path: string, body?: unknown) => {

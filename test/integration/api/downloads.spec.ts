@@ -7,54 +7,35 @@
  * suite): these routes only need to know who signs in, and the suite must not need an engine.
  */
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { createApp } from '../../../src/api/app';
 import { SIGN_IN_LIMITS } from '../../../src/api/sign-in-limit';
 import type { Caller } from '../../../src/api/identity';
 import { buildCsr } from '../../../src/ca/csr-builder';
-import type { ProcessEngine } from '../../../src/engine/processes';
 import { createCertificate } from '../../../src/store/certificates';
 import { createSecretLink } from '../../../src/store/secret-links';
 import { testCa, openssl, tmpFile, ecProfile, jobKey, webProfile, type TestCa } from '../ca/support';
 import { aProfile, actor } from '../store/fixtures';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 
 const user = (username: string): Caller => ({ username, displayName: username, email: `${username}@example.com`, roles: [], groups: [], isAdmin: false });
 const USERS: Record<string, Caller> = { operator: user('operator'), agent1: user('agent1') };
 
 describe('API: downloads', () => {
-  let server: Server;
+  let app: TestApp;
   let base: string;
   let t: TestCa;
   const logLines: string[] = [];
 
   /** An API on a free port, signing in from a fixed directory (user = password). */
-  async function startApp(): Promise<{ server: Server; base: string }> {
-    const notStarted = async (): Promise<never> => {
-      throw new Error('no process is started in this suite');
-    };
-    const app = createApp({
-      pool: t.db.pool,
-      ca: t.ca,
-      sealer: t.masterKey,
-      identity: { verify: async (u, p) => (USERS[u] && p === u ? USERS[u] : null) },
-      processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
-      tasklistUrl: 'http://tasklist.invalid',
-      log: (line) => logLines.push(line),
-    });
-    const s: Server = await new Promise((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
-  }
+  const startApp = () => serveTestApp({ users: USERS, log: (line) => logLines.push(line) });
 
   before(async () => {
     t = await testCa();
-    ({ server, base } = await startApp());
+    app = await startApp();
+    base = app.base;
   });
   after(async () => {
-    await new Promise((r) => server.close(r));
+    await app.close();
   });
 
   const as = (username: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${username}:${username}`).toString('base64')}` });
@@ -192,7 +173,7 @@ describe('API: downloads', () => {
         // Another app in the same process keeps its own count.
         expect((await fetch(`${base}/api/secret-links`, { headers: as('operator') })).status).to.equal(200);
       } finally {
-        await new Promise((r) => own.server.close(r));
+        await own.close();
       }
     });
   });

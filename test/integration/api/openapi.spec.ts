@@ -7,20 +7,17 @@
  * Sign-in is a fixed admin instead of the engine's identity: the answers do not depend on who
  * signs in, and the suite must not need an engine.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import { createApp } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
 import { EngineUnavailableError } from '../../../src/engine/availability';
-import type { ProcessEngine } from '../../../src/engine/processes';
 import { addCardRelation } from '../../../src/store/cards';
 import { createRequest, transitionRequest } from '../../../src/store/requests';
 import { createSecretLink } from '../../../src/store/secret-links';
 import { updateOptions } from '../../../src/store/options';
 import { testCa } from '../ca/support';
 import { aCard, actor, anAsset, aProfile, aValidCertificate } from '../store/fixtures';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 
 const admin: Caller = { username: 'demo', displayName: 'Demo', email: null, roles: [], groups: ['workplace-pki-admin'], isAdmin: true };
 
@@ -30,7 +27,7 @@ interface Doc {
 }
 
 describe('API answers against the OpenAPI document (issue 16.10)', () => {
-  let server: Server;
+  let app: TestApp;
   let base: string;
   let doc: Doc;
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
@@ -39,27 +36,16 @@ describe('API answers against the OpenAPI document (issue 16.10)', () => {
   let linkId = '';
 
   before(async () => {
-    const { ca, db, masterKey } = await testCa();
-    const notStarted = async (): Promise<never> => {
-      throw new Error('no process is started in this suite');
-    };
-    const app = createApp({
-      pool: db.pool,
-      ca,
-      sealer: masterKey,
+    const { db, masterKey } = await testCa();
+    app = await serveTestApp({
       identity: {
         verify: async (u, p) => {
           if (u === 'away') throw new EngineUnavailableError({ address: 'http://127.0.0.1:1', state: 'DOWN', detail: 'connect ECONNREFUSED', since: new Date().toISOString() });
           return u === 'demo' && p === 'demo' ? admin : null;
         },
       },
-      processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
-      tasklistUrl: 'http://tasklist.invalid',
     });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = app.base;
     doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as Doc;
     ajv.addSchema({ $id: 'openapi.json', components: doc.components });
 
@@ -77,7 +63,7 @@ describe('API answers against the OpenAPI document (issue 16.10)', () => {
     await updateOptions(db.pool, 'CardsProcDeactivate', { approverEmails: [] }, 'demo');
   });
   after(async () => {
-    await new Promise((r) => server.close(r));
+    await app.close();
   });
 
   /** The validator of the documented JSON answer. */

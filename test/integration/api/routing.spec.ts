@@ -8,44 +8,27 @@
  * does, covers sign-in itself).
  */
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { createApp, loggablePath } from '../../../src/api/app';
+import { loggablePath } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
-import type { ProcessEngine } from '../../../src/engine/processes';
 import { testCa } from '../ca/support';
 import { anAsset } from '../store/fixtures';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 
 const operator: Caller = { username: 'operator', displayName: 'Operator', email: null, roles: [], groups: [], isAdmin: true };
 
 describe('API routing edge', () => {
-  let server: Server;
+  let app: TestApp;
   let base: string;
   const logLines: string[] = [];
   const auth = { authorization: `Basic ${Buffer.from('operator:operator').toString('base64')}` };
 
   before(async () => {
-    const { ca, db, masterKey } = await testCa();
-    const notStarted = async (): Promise<never> => {
-      throw new Error('no process is started in this suite');
-    };
-    const app = createApp({
-      pool: db.pool,
-      ca,
-      sealer: masterKey,
-      identity: { verify: async (u, p) => (u === 'operator' && p === 'operator' ? operator : null) },
-      processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
-      tasklistUrl: 'http://tasklist.invalid',
-      log: (line) => logLines.push(line),
-    });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await serveTestApp({ users: { operator }, log: (line) => logLines.push(line) });
+    base = app.base;
   });
   after(async () => {
-    await new Promise((r) => server.close(r));
+    await app.close();
   });
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });

@@ -4,50 +4,25 @@
  * proxy the client's own address counts (X-Forwarded-For), and without one a client cannot pick
  * its address. Clients are told apart by X-Forwarded-For from a trusted loopback proxy.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { createApp } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
 import { SIGN_IN_LIMITS, type SignInLimitOptions } from '../../../src/api/sign-in-limit';
 import type { TrustProxy } from '../../../src/config';
-import type { ProcessEngine } from '../../../src/engine/processes';
-import { testCa } from '../ca/support';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 
 const caller = (username: string): Caller => ({ username, displayName: username, email: null, roles: [], groups: [], isAdmin: false });
 const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
 
-interface Running {
-  base: string;
-  close(): Promise<void>;
-}
-
-async function startApp(trustProxy: TrustProxy | undefined, signInLimits: SignInLimitOptions = {}): Promise<Running> {
-  const t = await testCa();
-  const notStarted = async (): Promise<never> => {
-    throw new Error('no process is started in this suite');
-  };
-  const app = createApp({
-    pool: t.db.pool,
-    ca: t.ca,
-    sealer: t.masterKey,
+function startApp(trustProxy: TrustProxy | undefined, signInLimits: SignInLimitOptions = {}): Promise<TestApp> {
+  return serveTestApp({
     identity: { verify: async (u, p) => (Object.hasOwn(PASSWORDS, u) && PASSWORDS[u] === p ? caller(u) : null) },
-    processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
-    tasklistUrl: 'http://tasklist.invalid',
     trustProxy,
     signInLimits,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 describe('API: failed sign-in limits (issue 17.17)', () => {
-  let app: Running;
+  let app: TestApp;
   afterEach(async () => {
     await app?.close();
   });

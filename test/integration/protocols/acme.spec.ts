@@ -10,13 +10,10 @@ import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { createApp } from '../../../src/api/app';
 import type { Caller } from '../../../src/api/identity';
 import { createCertificate, getCertificate, transitionCertificate } from '../../../src/store/certificates';
 import { recordRegistration } from '../../../src/store/registrations';
-import type { ProcessEngine } from '../../../src/engine/processes';
 import { toCaProfile } from '../../../src/ca/store-profile';
 import { createAsset } from '../../../src/store/assets';
 import { auditHistory } from '../../../src/store/audit';
@@ -24,6 +21,7 @@ import { getProfile } from '../../../src/store/profiles';
 import { testCa, verifyWithChain, jobKey, type TestCa } from '../ca/support';
 import { aProfile, actor } from '../store/fixtures';
 import { CERTBOT, LEGO } from '../../support/protocol-clients';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 
 const user = (username: string, groups: string[] = []): Caller => ({ username, displayName: username, email: `${username}@example.com`, roles: [], groups, isAdmin: false });
 /** Sign-in (user = password) for the deregistration action: the assets' owner and a certificate agent. */
@@ -51,7 +49,7 @@ function runClient(file: string, args: string[], env: Record<string, string> = {
 describe('ACME with lego and certbot (issue 12)', function () {
   this.timeout(240_000);
   let t: TestCa;
-  let server: Server;
+  let app: TestApp;
   let base: string;
   let http01Port: number;
   let profileId: number;
@@ -60,27 +58,16 @@ describe('ACME with lego and certbot (issue 12)', function () {
   before(async () => {
     t = await testCa();
     http01Port = await freePort();
-    const notStarted = async (): Promise<never> => {
-      throw new Error('no process is started in this suite');
-    };
-    const app = createApp({
-      pool: t.db.pool,
-      ca: t.ca,
-      sealer: t.masterKey,
-      identity: { verify: async (u, p) => (USERS[u] && p === u ? USERS[u] : null) },
-      processes: { start: notStarted, cancel: notStarted } as ProcessEngine,
-      tasklistUrl: 'http://tasklist.invalid',
+    app = await serveTestApp({
+      users: USERS,
       acme: { bindings: (keyId) => t.ca.lookupAcmeBinding(keyId), http01: { port: http01Port, host: '127.0.0.1', timeoutMs: 5000 } },
     });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = app.base;
     profileId = (await aProfile(t.db.pool, { protocol: 'ACME', keyAlgorithm: 'RSA', minKeySize: 2048, allowedDnsSuffixes: ['example.com'] })).id;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'wpki-acme-'));
   });
   after(async () => {
-    await new Promise((r) => server.close(r));
+    await app.close();
     fs.rmSync(work, { recursive: true, force: true });
   });
 

@@ -7,12 +7,9 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { createApp, type ApiDeps } from '../../../src/api/app';
 import { createBuiltinCa, type BuiltinCa } from '../../../src/ca/builtin-ca';
 import { createPool } from '../../../src/store/db';
 import { migrate } from '../../../src/store/migrate';
@@ -22,6 +19,7 @@ import { auditHistory } from '../../../src/store/audit';
 import { createAsset } from '../../../src/store/assets';
 import { createProfile, type CertificateProfile } from '../../../src/store/profiles';
 import { SCEPCLIENT } from '../../support/protocol-clients';
+import { serveTestApp, type TestApp } from '../../support/test-app';
 import { MASTER_KEY_BYTES, jobKey, testCa, verifyWithChain } from '../ca/support';
 import { MasterKey } from '../../../src/ca/master-key';
 import { testDatabase } from '../../support/database';
@@ -77,7 +75,7 @@ async function defaultCa(): Promise<ScepCa> {
 for (const [shape, open] of [['a CA with an EC root', runCa], ['a CA with the default RSA root', defaultCa]] as const) describe(`SCEP server with the stock scepclient, ${shape} (issue 12.2, 12.4)`, function () {
   this.timeout(180_000);
   let t: ScepCa;
-  let server: Server;
+  let app: TestApp | undefined;
   let base: string;
   let profile: CertificateProfile;
   let assetId: number;
@@ -88,13 +86,9 @@ for (const [shape, open] of [['a CA with an EC root', runCa], ['a CA with the de
     t = await open();
     const scep = createScepService({ pool: t.pool, ca: t.ca, log: (l) => logLines.push(l) });
     expect(scep, 'the test CA has an RSA issuing CA').to.not.equal(undefined);
-    const unused = {} as never; // SCEP and the CRL are public: no sign-in, no engine
-    const deps: ApiDeps = { pool: t.pool, ca: t.ca, sealer: t.sealer, identity: unused, processes: unused, tasklistUrl: 'http://tasklist.invalid', scep };
-    const app = createApp(deps);
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // SCEP and the CRL are public: no sign-in, no engine.
+    app = await serveTestApp({ pool: t.pool, ca: t.ca, sealer: t.sealer, scep });
+    base = app.base;
     const actor = { actor: 'test-suite' };
     profile = await createProfile(
       t.pool,
@@ -106,7 +100,7 @@ for (const [shape, open] of [['a CA with an EC root', runCa], ['a CA with the de
   });
 
   after(async () => {
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app?.close();
     if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
     await t?.close();
   });
