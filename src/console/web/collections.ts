@@ -22,72 +22,81 @@ export interface CollectionInfo {
 
 const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
 const date = (v: unknown) => (typeof v === 'string' ? new Date(v).toLocaleString() : '');
-const cardColumns: Column[] = [
-  { key: 'serialNumber', header: 'Serial number' },
-  { key: 'cardTypeId', header: 'Card type' },
-  { key: 'holderName', header: 'Holder' },
+const FORMATS = { list, date };
+
+/** A column: the field it shows, its header, and how the value is written when not as it is. */
+type ColumnSpec = readonly [key: string, header: string, format?: keyof typeof FORMATS];
+
+interface CollectionSpec {
+  /** One object; the list is named by its plural (+s). */
+  singular: string;
+  states: readonly string[];
+  /** The field that names an object, or how its name is made. */
+  title: string | ((row: Row) => string);
+  columns: readonly ColumnSpec[];
+}
+
+const CARD_COLUMNS: readonly ColumnSpec[] = [
+  ['serialNumber', 'Serial number'],
+  ['cardTypeId', 'Card type'],
+  ['holderName', 'Holder'],
 ];
 
-export const COLLECTIONS: readonly CollectionInfo[] = [
-  {
-    name: 'assets',
-    label: 'Assets',
+/** By the API's collection name, in the order the console offers them. */
+const SPECS: Readonly<Record<string, CollectionSpec>> = {
+  assets: {
     singular: 'Asset',
     states: ASSET_STATES,
-    title: (r) => String(r.name),
+    title: 'name',
     columns: [
-      { key: 'name', header: 'Name' },
-      { key: 'commonName', header: 'Common name' },
-      { key: 'dnsNames', header: 'DNS names', value: (r) => list(r.dnsNames) },
+      ['name', 'Name'],
+      ['commonName', 'Common name'],
+      ['dnsNames', 'DNS names', 'list'],
     ],
   },
-  {
-    name: 'certificate-profiles',
-    label: 'Certificate profiles',
+  'certificate-profiles': {
     singular: 'Certificate profile',
     states: PROFILE_STATES,
-    title: (r) => String(r.name),
+    title: 'name',
     columns: [
-      { key: 'name', header: 'Name' },
-      { key: 'protocol', header: 'Protocol' },
-      { key: 'keyAlgorithm', header: 'Key' },
+      ['name', 'Name'],
+      ['protocol', 'Protocol'],
+      ['keyAlgorithm', 'Key'],
     ],
   },
-  {
-    name: 'certificates',
-    label: 'Certificates',
+  certificates: {
     singular: 'Certificate',
     states: CERTIFICATE_STATES,
-    title: (r) => String(r.subject),
+    title: 'subject',
     columns: [
-      { key: 'subject', header: 'Subject' },
-      { key: 'serial', header: 'Serial' },
-      { key: 'notAfter', header: 'Valid until', value: (r) => date(r.notAfter) },
+      ['subject', 'Subject'],
+      ['serial', 'Serial'],
+      ['notAfter', 'Valid until', 'date'],
     ],
   },
-  {
-    name: 'requests',
-    label: 'Requests',
+  requests: {
     singular: 'Request',
     states: REQUEST_STATES,
     title: (r) => `${String(r.type)} request ${r.id}`,
     columns: [
-      { key: 'type', header: 'Type' },
-      { key: 'useCase', header: 'Use case' },
-      { key: 'requester', header: 'Requester' },
-      { key: 'createdAt', header: 'Created', value: (r) => date(r.createdAt) },
+      ['type', 'Type'],
+      ['useCase', 'Use case'],
+      ['requester', 'Requester'],
+      ['createdAt', 'Created', 'date'],
     ],
   },
-  { name: 'cards', label: 'Cards', singular: 'Card', states: CARD_STATES, title: (r) => String(r.serialNumber), columns: cardColumns },
-  {
-    name: 'virtual-smart-cards',
-    label: 'Virtual smart cards',
-    singular: 'Virtual smart card',
-    states: CARD_STATES,
-    title: (r) => String(r.serialNumber),
-    columns: cardColumns,
-  },
-];
+  cards: { singular: 'Card', states: CARD_STATES, title: 'serialNumber', columns: CARD_COLUMNS },
+  'virtual-smart-cards': { singular: 'Virtual smart card', states: CARD_STATES, title: 'serialNumber', columns: CARD_COLUMNS },
+};
+
+export const COLLECTIONS: readonly CollectionInfo[] = Object.entries(SPECS).map(([name, { singular, states, title, columns }]) => ({
+  name,
+  label: `${singular}s`,
+  singular,
+  states,
+  title: typeof title === 'string' ? (r: Row) => String(r[title]) : title,
+  columns: columns.map(([key, header, format]) => (format ? { key, header, value: (r: Row) => FORMATS[format](r[key]) } : { key, header })),
+}));
 
 export function collection(name: string): CollectionInfo | undefined {
   return COLLECTIONS.find((c) => c.name === name);

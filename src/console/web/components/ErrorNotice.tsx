@@ -1,6 +1,6 @@
-import { InlineNotification } from '@carbon/react';
+import { Notice } from './Notice';
 
 /** A failure in words, read out by screen readers as it appears. */
 export function ErrorNotice({ error, title = 'That did not work' }: { error: string; title?: string }) {
-  return <InlineNotification kind="error" role="alert" lowContrast hideCloseButton title={title} subtitle={error} />;
+  return <Notice kind="error" alert title={title} text={error} />;
 }

@@ -11,19 +11,14 @@ import {
   Search,
   Select,
   SelectItem,
-  Table,
-  TableBody,
-  TableCell,
   TableContainer,
-  TableHead,
-  TableHeader,
-  TableRow,
   Tag,
 } from '@carbon/react';
 import { query } from '../api';
 import { objectPath, type CollectionInfo, type Row } from '../collections';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorNotice } from './ErrorNotice';
+import { ListTable } from './ListTable';
 import { useApi } from './useApi';
 
 interface Page {
@@ -80,7 +75,7 @@ export function ObjectSearch({ collection: c, defaultState = '', toolbar, action
     go({ text: draft.trim(), page: 1 });
   }
 
-  const headers = [{ key: 'id', header: 'Id' }, ...c.columns, { key: 'state', header: 'State' }];
+  const columns = ['Id', ...c.columns.map((col) => col.header), 'State'];
   return (
     <div className="console-search">
       <form className="console-search-bar" onSubmit={submit} role="search" aria-label={`Search ${c.label.toLowerCase()}`}>
@@ -105,40 +100,23 @@ export function ObjectSearch({ collection: c, defaultState = '', toolbar, action
       </form>
       {found.error && <ErrorNotice error={found.error} />}
       {found.loading && !found.data ? (
-        <DataTableSkeleton columnCount={headers.length} rowCount={5} showHeader={false} showToolbar={false} />
+        <DataTableSkeleton columnCount={columns.length} rowCount={5} showHeader={false} showToolbar={false} />
       ) : (
         <TableContainer title={title ?? c.label} description={found.data ? `${found.data.total} found` : undefined}>
-          <Table aria-label={c.label} size="md">
-            <TableHead>
-              <TableRow>
-                {headers.map((h) => (
-                  <TableHeader key={h.key}>{h.header}</TableHeader>
-                ))}
-                {actions && <TableHeader>{actions.header}</TableHeader>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {(found.data?.items ?? []).map((row) => (
-                <TableRow key={row.id}>
-                  <TableCell>
-                    <Link to={objectPath(c.name, row.id)}>{`${c.singular} ${row.id}`}</Link>
-                  </TableCell>
-                  {c.columns.map((col) => (
-                    <TableCell key={col.key}>{col.value ? col.value(row) : String(row[col.key] ?? '')}</TableCell>
-                  ))}
-                  <TableCell>
-                    <StateTag state={row.state} />
-                  </TableCell>
-                  {actions && <TableCell>{actions.render(row, found.reload)}</TableCell>}
-                </TableRow>
-              ))}
-              {found.data && found.data.items.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={headers.length + (actions ? 1 : 0)}>Nothing found. Try other words or another state.</TableCell>
-                </TableRow>
-              )}
-            </TableBody>
-          </Table>
+          <ListTable
+            label={c.label}
+            headers={actions ? [...columns, actions.header] : columns}
+            rows={(found.data?.items ?? []).map((row) => ({
+              key: row.id,
+              cells: [
+                <Link to={objectPath(c.name, row.id)}>{`${c.singular} ${row.id}`}</Link>,
+                ...c.columns.map((col) => (col.value ? col.value(row) : String(row[col.key] ?? ''))),
+                <StateTag state={row.state} />,
+                ...(actions ? [actions.render(row, found.reload)] : []),
+              ],
+            }))}
+            empty={found.data ? 'Nothing found. Try other words or another state.' : undefined}
+          />
           <Pagination
             page={page}
             pageSize={pageSize}

@@ -4,8 +4,9 @@
  * or who else it waits for.
  */
 import { useEffect, useState } from 'react';
-import { Button, InlineLoading, InlineNotification, Stack, Tile } from '@carbon/react';
+import { Button, InlineLoading, Stack, Tile } from '@carbon/react';
 import { api } from '../api';
+import { Notice } from './Notice';
 
 export interface ProcessProgress {
   processInstanceKey: string;
@@ -71,12 +72,12 @@ export function Progress({ processInstanceKey, label, onSettled }: { processInst
         {progress?.state === 'ACTIVE' && waiting.length === 0 && progress.incidents.length === 0 && <InlineLoading description="Running…" />}
         {progress?.state === 'COMPLETED' && !progress.refusal && <InlineLoading status="finished" description="Done: the process has completed." />}
         {progress?.state === 'COMPLETED' && progress.refusal && (
-          <InlineNotification kind="warning" lowContrast hideCloseButton title="Refused: nothing was done" subtitle={progress.refusal} />
+          <Notice kind="warning" title="Refused: nothing was done" text={progress.refusal} />
         )}
         {(progress?.state === 'CANCELED' || progress?.state === 'TERMINATED') && <InlineLoading status="error" description="The process was cancelled." />}
         {mine.map((t) => (
           <div key={t.userTaskKey} className="console-next-step">
-            <InlineNotification kind="info" lowContrast hideCloseButton title={`Next step for you: ${t.name}`} subtitle="It waits for you in Camunda Tasklist." />
+            <Notice kind="info" title={`Next step for you: ${t.name}`} text="It waits for you in Camunda Tasklist." />
             <Button href={t.tasklistUrl} target="_blank" rel="noopener" kind="primary" size="md">
               Open “{t.name}” in Tasklist
             </Button>
@@ -88,9 +89,9 @@ export function Progress({ processInstanceKey, label, onSettled }: { processInst
           </p>
         ))}
         {progress?.incidents.map((m, i) => (
-          <InlineNotification key={i} kind="error" lowContrast hideCloseButton title="The process stopped on an incident" subtitle={`${m} — an administrator resolves it in Camunda Operate.`} />
+          <Notice key={i} kind="error" title="The process stopped on an incident" text={`${m} — an administrator resolves it in Camunda Operate.`} />
         ))}
-        {error && <InlineNotification kind="warning" lowContrast hideCloseButton title="Cannot follow the process right now" subtitle={error} />}
+        {error && <Notice kind="warning" title="Cannot follow the process right now" text={error} />}
         {gaveUp && waiting.length === 0 && <p>It is still running; look for it again later on this page or in Tasklist.</p>}
       </Stack>
     </Tile>

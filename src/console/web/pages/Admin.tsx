@@ -10,15 +10,8 @@ import {
   Button,
   Heading,
   InlineLoading,
-  InlineNotification,
   SkeletonText,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeader,
-  TableRow,
   TextInput,
   Tile,
   Toggle,
@@ -27,6 +20,8 @@ import { USE_CASES } from '../../../domain/use-cases';
 import { api, type Me } from '../api';
 import { formatDate } from '../collections';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { ListTable } from '../components/ListTable';
+import { Notice } from '../components/Notice';
 import { useApi } from '../components/useApi';
 
 interface Options {
@@ -69,26 +64,7 @@ function History({ path, version }: { path: string; version: number }) {
   if (history.error) return <ErrorNotice error={history.error} />;
   if (!history.data) return <InlineLoading description="Loading the history…" />;
   if (history.data.length === 0) return <p className="console-none">No change yet.</p>;
-  return (
-    <Table size="xs" aria-label="Changes">
-      <TableHead>
-        <TableRow>
-          <TableHeader>When</TableHeader>
-          <TableHeader>Who</TableHeader>
-          <TableHeader>Change</TableHeader>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {[...history.data].reverse().map((c, i) => (
-          <TableRow key={i}>
-            <TableCell>{formatDate(c.at)}</TableCell>
-            <TableCell>{c.actor}</TableCell>
-            <TableCell>{changed(c)}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
+  return <ListTable label="Changes" size="xs" headers={['When', 'Who', 'Change']} rows={[...history.data].reverse().map((c, i) => ({ key: i, cells: [formatDate(c.at), c.actor, changed(c)] }))} />;
 }
 
 function UseCaseOptions({ initial }: { initial: Options }) {
@@ -146,7 +122,7 @@ function UseCaseOptions({ initial }: { initial: Options }) {
         )}
         <p className="console-none">{saved.updatedBy ? `Last changed by ${saved.updatedBy} on ${formatDate(saved.updatedAt)}` : 'Defaults; never changed.'}</p>
         {busy ? <InlineLoading description="Saving…" /> : <Button size="md" onClick={() => void save()}>{`Save ${def.label.toLowerCase()} options`}</Button>}
-        {note && <InlineNotification kind="success" lowContrast title="Saved" subtitle={note} onClose={() => setNote(null)} />}
+        {note && <Notice kind="success" title="Saved" text={note} onClose={() => setNote(null)} />}
         {error && <ErrorNotice title="Not saved" error={error} />}
         <Accordion>
           <AccordionItem title="Changes">

@@ -2,7 +2,7 @@
  * One object: its attributes and state, its relations as links, its audit history, and the use
  * cases on it — available ones as buttons, unavailable ones with the reason.
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import {
   Button,
   Heading,
@@ -14,17 +14,12 @@ import {
   StructuredListCell,
   StructuredListRow,
   StructuredListWrapper,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeader,
-  TableRow,
 } from '@carbon/react';
 import type { Me } from '../api';
 import { collection, formatDate, objectPath, RELATION_FIELDS, type Row } from '../collections';
 import { CertificateDownloads } from '../components/Downloads';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { ListTable } from '../components/ListTable';
 import { StateTag } from '../components/ObjectSearch';
 import { Progress } from '../components/Progress';
 import { StartUseCase, type Offer, type Started } from '../components/StartUseCase';
@@ -60,6 +55,18 @@ function Value({ field, value }: { field: string; value: unknown }) {
   return <>{String(value)}</>;
 }
 
+/** A part of the page under its own heading, which names it for screen readers. */
+function Part({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <Section as="section" aria-labelledby={id}>
+      <Heading id={id} className="console-subtitle">
+        {title}
+      </Heading>
+      {children}
+    </Section>
+  );
+}
+
 export function ObjectPage({ collectionName, id }: { collectionName: string; id: string; me: Me }) {
   const c = collection(collectionName)!;
   const view = useApi<View>(`/api/${collectionName}/${encodeURIComponent(id)}`);
@@ -82,10 +89,7 @@ export function ObjectPage({ collectionName, id }: { collectionName: string; id:
         {view.loading && <InlineLoading description="Refreshing…" />}
       </div>
 
-      <Section as="section" aria-labelledby="use-cases">
-        <Heading id="use-cases" className="console-subtitle">
-          Use cases
-        </Heading>
+      <Part id="use-cases" title="Use cases">
         {obj.useCases.length === 0 && <p>No use case starts on this object.</p>}
         <div className="console-use-cases">
           {obj.useCases.map((u) => (
@@ -111,12 +115,9 @@ export function ObjectPage({ collectionName, id }: { collectionName: string; id:
           />
         )}
         {started && <Progress key={started.key} processInstanceKey={started.key} label={started.label} onSettled={settled} />}
-      </Section>
+      </Part>
 
-      <Section as="section" aria-labelledby="attributes">
-        <Heading id="attributes" className="console-subtitle">
-          Attributes
-        </Heading>
+      <Part id="attributes" title="Attributes">
         <StructuredListWrapper isCondensed aria-label="Attributes">
           <StructuredListBody>
             {attributes.map(([k, v]) => (
@@ -130,84 +131,38 @@ export function ObjectPage({ collectionName, id }: { collectionName: string; id:
           </StructuredListBody>
         </StructuredListWrapper>
         {collectionName === 'certificates' && obj.pem ? <CertificateDownloads id={obj.id} /> : null}
-      </Section>
+      </Part>
 
       {(obj.certificates || obj.relations) && (
-        <Section as="section" aria-labelledby="relations">
-          <Heading id="relations" className="console-subtitle">
-            Relations
-          </Heading>
-          <Table aria-label="Relations" size="sm">
-            <TableHead>
-              <TableRow>
-                <TableHeader>Related</TableHeader>
-                <TableHeader>What</TableHeader>
-                <TableHeader>State</TableHeader>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {(obj.certificates ?? []).map((cert) => (
-                <TableRow key={`c${cert.id}`}>
-                  <TableCell>
-                    <Link to={objectPath('certificates', cert.id)}>{`Certificate ${cert.id}`}</Link>
-                  </TableCell>
-                  <TableCell>{String(cert.subject)}</TableCell>
-                  <TableCell>
-                    <StateTag state={cert.state} />
-                  </TableCell>
-                </TableRow>
-              ))}
-              {(obj.relations ?? []).map((r) => {
+        <Part id="relations" title="Relations">
+          <ListTable
+            label="Relations"
+            size="sm"
+            headers={['Related', 'What', 'State']}
+            rows={[
+              ...(obj.certificates ?? []).map((cert) => ({
+                key: `c${cert.id}`,
+                cells: [<Link to={objectPath('certificates', cert.id)}>{`Certificate ${cert.id}`}</Link>, String(cert.subject), <StateTag state={cert.state} />],
+              })),
+              ...(obj.relations ?? []).map((r) => {
                 const target = r.relatedType === 'certificate' ? 'certificates' : r.relatedType === 'asset' ? 'assets' : null;
-                return (
-                  <TableRow key={`r${r.id}`}>
-                    <TableCell>{target ? <Link to={objectPath(target, String(r.relatedId))}>{`${words(String(r.relatedType))} ${String(r.relatedId)}`}</Link> : `${words(String(r.relatedType))} ${String(r.relatedId)}`}</TableCell>
-                    <TableCell>card relation</TableCell>
-                    <TableCell>
-                      <StateTag state={r.state} />
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-              {!obj.certificates?.length && !obj.relations?.length && (
-                <TableRow>
-                  <TableCell colSpan={3}>No related objects.</TableCell>
-                </TableRow>
-              )}
-            </TableBody>
-          </Table>
-        </Section>
+                const name = `${words(String(r.relatedType))} ${String(r.relatedId)}`;
+                return { key: `r${r.id}`, cells: [target ? <Link to={objectPath(target, String(r.relatedId))}>{name}</Link> : name, 'card relation', <StateTag state={r.state} />] };
+              }),
+            ]}
+            empty="No related objects."
+          />
+        </Part>
       )}
 
-      <Section as="section" aria-labelledby="history">
-        <Heading id="history" className="console-subtitle">
-          History
-        </Heading>
-        <Table aria-label="History" size="sm">
-          <TableHead>
-            <TableRow>
-              <TableHeader>When</TableHeader>
-              <TableHeader>Who</TableHeader>
-              <TableHeader>From</TableHeader>
-              <TableHeader>To</TableHeader>
-              <TableHeader>Why</TableHeader>
-              <TableHeader>Process</TableHeader>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {obj.history.map((h, i) => (
-              <TableRow key={i}>
-                <TableCell>{formatDate(h.at)}</TableCell>
-                <TableCell>{h.actor}</TableCell>
-                <TableCell>{h.fromState ?? '—'}</TableCell>
-                <TableCell>{h.toState}</TableCell>
-                <TableCell>{h.reason ?? ''}</TableCell>
-                <TableCell>{h.processInstanceKey ?? ''}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </Section>
+      <Part id="history" title="History">
+        <ListTable
+          label="History"
+          size="sm"
+          headers={['When', 'Who', 'From', 'To', 'Why', 'Process']}
+          rows={obj.history.map((h, i) => ({ key: i, cells: [formatDate(h.at), h.actor, h.fromState ?? '—', h.toState, h.reason ?? '', h.processInstanceKey ?? ''] }))}
+        />
+      </Part>
       <p>
         <Link to={`/console/find?in=${collectionName}`}>Back to {c.label.toLowerCase()}</Link>
       </p>

@@ -1,9 +1,10 @@
 /** Requests: the approval requests still open (Requested by default), and deleting one not yet decided. */
 import { useState } from 'react';
-import { Button, Heading, Modal, InlineNotification } from '@carbon/react';
+import { Button, Heading, Modal } from '@carbon/react';
 import { api } from '../api';
 import { collection, type Row } from '../collections';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { Notice } from '../components/Notice';
 import { ObjectSearch } from '../components/ObjectSearch';
 
 const UNDECIDED = new Set(['Registered', 'Requested']);
@@ -34,7 +35,7 @@ export function RequestsPage() {
     <section>
       <Heading className="console-title">Requests</Heading>
       <p className="console-lead">Approval requests and their state. Agents decide them in Tasklist; a request not yet decided can be deleted here.</p>
-      {done && <InlineNotification kind="success" lowContrast title="Deleted" subtitle={done} onClose={() => setDone(null)} />}
+      {done && <Notice kind="success" title="Deleted" text={done} onClose={() => setDone(null)} />}
       <ObjectSearch
         collection={collection('requests')!}
         defaultState="Requested"

@@ -4,25 +4,12 @@
  * plainly. Looking never uses a link up (the API's GET is read-only).
  */
 import { useState } from 'react';
-import {
-  Button,
-  CodeSnippet,
-  Heading,
-  InlineLoading,
-  InlineNotification,
-  SkeletonText,
-  Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableHeader,
-  TableRow,
-  Tile,
-} from '@carbon/react';
+import { Button, CodeSnippet, Heading, InlineLoading, SkeletonText, Stack, Tile } from '@carbon/react';
 import { api, ApiError, saveBlob } from '../api';
 import { formatDate } from '../collections';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { ListTable } from '../components/ListTable';
+import { Notice } from '../components/Notice';
 import { useApi } from '../components/useApi';
 import { Link } from '../router';
 
@@ -124,7 +111,7 @@ export function SecretLinkPage({ id }: { id: string }) {
       )}
       {shown ? (
         <Stack gap={5}>
-          <InlineNotification kind="warning" lowContrast hideCloseButton title="Shown once" subtitle="Note it now: it cannot be shown again, not even to you." />
+          <Notice kind="warning" title="Shown once" text="Note it now: it cannot be shown again, not even to you." />
           {Object.entries(shown)
             .filter(([k]) => FIELD[k])
             .map(([k, v]) => (
@@ -166,33 +153,15 @@ export function SecretLinksPage() {
       <Heading className="console-title">Your one-time links</Heading>
       <p className="console-lead">Secrets made for you by your enrollments. Each is shown once, then it is gone.</p>
       {links.error && <ErrorNotice error={links.error} />}
-      <Table aria-label="Your one-time links" size="md">
-        <TableHead>
-          <TableRow>
-            <TableHeader>What</TableHeader>
-            <TableHeader>For</TableHeader>
-            <TableHeader>Expires</TableHeader>
-            <TableHeader>State</TableHeader>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {(links.data ?? []).map((l) => (
-            <TableRow key={l.id}>
-              <TableCell>
-                <Link to={`/console/secret-links/${l.id}`}>{TITLE[l.kind]}</Link>
-              </TableCell>
-              <TableCell>{l.subjectRef}</TableCell>
-              <TableCell>{formatDate(l.expiresAt)}</TableCell>
-              <TableCell>{l.state}</TableCell>
-            </TableRow>
-          ))}
-          {links.data?.length === 0 && (
-            <TableRow>
-              <TableCell colSpan={4}>You have no one-time links.</TableCell>
-            </TableRow>
-          )}
-        </TableBody>
-      </Table>
+      <ListTable
+        label="Your one-time links"
+        headers={['What', 'For', 'Expires', 'State']}
+        rows={(links.data ?? []).map((l) => ({
+          key: l.id,
+          cells: [<Link to={`/console/secret-links/${l.id}`}>{TITLE[l.kind]}</Link>, l.subjectRef, formatDate(l.expiresAt), l.state],
+        }))}
+        empty={links.data ? 'You have no one-time links.' : undefined}
+      />
     </Stack>
   );
 }
