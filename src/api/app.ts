@@ -23,6 +23,7 @@ import type { Sealer } from '../store/secret-links';
 import { adminRoutes } from './admin-routes';
 import { requireAdmin, requireCaller } from './auth';
 import { consoleRoutes } from './console-routes';
+import { csrUploadRoutes } from './csr-upload-routes';
 import { deregistrationRoutes } from './deregistration-routes';
 import { certificateDownloadRoutes } from './download-routes';
 import { problemDetails } from './errors';
@@ -144,6 +145,8 @@ export function createApp(deps: ApiDeps): Express {
   // One-time secrets, for the signed-in person they are for (issue 17.7).
   app.use('/api', secretLinkRoutes(deps));
   app.use('/api', consoleRoutes(deps));
+  // The P10 CSR as a file, which Camunda 8.6's Tasklist forms cannot take (issue 18.13).
+  app.use('/api', csrUploadRoutes(deps));
   app.use('/api/admin', requireAdmin, adminRoutes(deps.pool));
   // Deregister an ACME or SCEP registration (issue 12.3).
   app.use('/api', deregistrationRoutes(deps));

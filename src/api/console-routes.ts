@@ -82,6 +82,13 @@ function refusalOf(rootVariables: Array<{ name: string; value: string }>): strin
   }
 }
 
+/** The request the use case created (enrollments: from its first step), or null while it has none. */
+function requestIdOf(rootVariables: Array<{ name: string; value: string }>): number | null {
+  const v = rootVariables.find((r) => r.name === 'requestId');
+  const n = v ? Number(v.value) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
 function unavailable(res: Response): void {
   res.status(503).type('application/problem+json').json({ title: 'UNAVAILABLE', status: 503, detail: 'the engine cannot be asked from this API' });
 }
@@ -106,7 +113,7 @@ export function consoleRoutes({ tasklistUrl, pool, engine }: ConsoleRouteDeps): 
     if (!caller.isAdmin && !caller.groups.includes(REGISTRATION_AUTHORITY_GROUP)) {
       const requester = rootVariables.find((v) => v.name === 'requester');
       // Not shown yet: nothing to tell anyone. Someone else's: as if it did not exist.
-      if (!requester) return res.json({ processInstanceKey: root, processDefinitionId: null, state: 'STARTING', incidents: [], refusal: null, tasks: [] });
+      if (!requester) return res.json({ processInstanceKey: root, processDefinitionId: null, state: 'STARTING', incidents: [], refusal: null, requestId: null, tasks: [] });
       if (requester.value !== JSON.stringify(caller.username)) throw new NotFoundError('process', root);
     }
     const instances: ProcessInstanceSummary[] = self ? [self] : [];
@@ -130,6 +137,7 @@ export function consoleRoutes({ tasklistUrl, pool, engine }: ConsoleRouteDeps): 
       state: self?.state ?? 'STARTING',
       incidents,
       refusal: refusalOf(rootVariables),
+      requestId: requestIdOf(rootVariables),
       tasks: tasks.map((t) => {
         const processId = processOf.get(t.processInstanceKey) ?? known(t.processDefinitionId);
         return {

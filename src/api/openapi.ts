@@ -5,6 +5,7 @@
  * registers is listed in OPERATIONS; a test walks the app's router and fails on one missing here.
  */
 import { z } from 'zod';
+import { MAX_CSR_BYTES } from '../ca/csr';
 import { USE_CASES } from '../domain/use-cases';
 import { optionsUpdate } from '../store/options';
 import { linkId } from '../store/secret-links';
@@ -12,6 +13,7 @@ import { objectId, searchParams } from '../store/validate';
 import { assetCreation, assetStateChange, commandUpdate, profileCreation, profileStateChange } from './admin-routes';
 import { deregistrationBody } from './deregistration-routes';
 import { processInstanceKey } from './console-routes';
+import { RAW_CSR_TYPES } from './csr-upload-routes';
 import { format } from './download-routes';
 import { startBody } from './object-routes';
 import { COLLECTIONS } from './objects';
@@ -42,6 +44,8 @@ export interface Operation {
   query?: z.ZodObject;
   /** JSON body: the schema the route parses it with. */
   body?: z.ZodType;
+  /** A body that is not JSON (a file), by media type. */
+  bodyContent?: Record<string, object>;
   answers: Record<number, Answer>;
 }
 
@@ -257,6 +261,42 @@ export const OPERATIONS: readonly Operation[] = [
       404: { description: 'No such request, or not one of the caller’s to approve or follow', json: s.problem },
     },
   },
+  {
+    method: 'get',
+    path: '/api/requests/{id}/csr',
+    summary: 'Whether a P10 enrollment waits for its CSR now ("Upload CSR" open), who may upload it, and why the CA refused the last one (issue 18.13)',
+    access: 'signed-in',
+    params: { id: objectId },
+    answers: {
+      200: { description: 'Waiting or not', json: s.csrUploadState },
+      400: bad,
+      404: notFound,
+      409: { description: 'Not a P10 enrollment request', json: s.problem },
+      503: { description: 'The engine cannot be asked', json: s.problem },
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/requests/{id}/csr',
+    summary:
+      `Upload the CSR file of a P10 enrollment (issue 18.13: Camunda 8.6's Tasklist forms take pasted PEM only): DER as application/pkcs10, PEM text, either as application/octet-stream, or multipart/form-data with the file in the field "csr"; at most ${MAX_CSR_BYTES} bytes. ` +
+      'It is checked as the process\'s "Check the CSR" step would (PKCS#10 signature, key and names against the profile), then the open "Upload CSR" task is completed as the caller with { csr: <PEM>, nextAction: "next" } — by its assignee, or while unassigned a member of its candidate groups, as in Tasklist',
+    access: 'signed-in',
+    params: { id: objectId },
+    bodyContent: {
+      ...Object.fromEntries(RAW_CSR_TYPES.map((t) => [t, { schema: t === 'application/pkcs10' || t === 'application/octet-stream' ? { type: 'string', format: 'binary' } : { type: 'string' } }])),
+      'multipart/form-data': { schema: { type: 'object', properties: { csr: { type: 'string', format: 'binary' } }, required: ['csr'] } },
+    },
+    answers: {
+      200: { description: 'Taken: "Upload CSR" is completed and the enrollment goes on', json: s.csrAccepted },
+      400: { description: 'Not a CSR, or one the profile refuses (the reason says why, as the form would); the task stays open', json: s.problem },
+      403: { description: 'The caller may not complete the task (assigned to someone else, or not in its candidate groups); nothing changed', json: s.problem },
+      404: notFound,
+      409: { description: 'Not a P10 enrollment, or no open "Upload CSR" task now (past it, ended, or not shown by the engine yet)', json: s.problem },
+      413: { description: 'Larger than any CSR', json: s.problem },
+      415: { description: 'Neither a CSR media type nor multipart/form-data', json: s.problem },
+    },
+  },
   ...Object.keys(COLLECTIONS).flatMap(collectionOperations),
   {
     method: 'post',
@@ -384,6 +424,7 @@ function operationObject(op: Operation): Record<string, unknown> {
     ...(op.access === 'public' ? { security: [] } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(op.body ? { requestBody: { required: false, content: { 'application/json': { schema: inputSchema(op.body) } } } } : {}),
+    ...(op.bodyContent ? { requestBody: { required: true, content: op.bodyContent } } : {}),
     responses: Object.fromEntries(Object.entries(answers).map(([status, a]) => [status, answerObject(a)])),
   };
 }

@@ -281,6 +281,7 @@ export const processProgress = z
       .string()
       .nullable()
       .describe('why the use case was refused at one of its steps (disabled by an admin, an object not in the right state, an unknown profile or asset), in the operator’s words; null when it was not (issue 18.8)'),
+    requestId: z.number().int().nullable().describe('the request the use case created (an enrollment’s, from its first step); null while it has none (the console offers a P10 enrollment’s CSR upload on it, issue 18.13)'),
     tasks: z.array(
       z.object({
         userTaskKey: z.string(),
@@ -296,3 +297,30 @@ export const processProgress = z
     ),
   })
   .register(responseSchemas, { id: 'ProcessProgress' });
+
+/** Whether a P10 enrollment waits for its CSR (issue 18.13), for the console's "Upload CSR". */
+export const csrUploadState = z
+  .object({
+    requestId: z.number().int(),
+    waiting: z.boolean().describe('its "Upload CSR" task is open now'),
+    userTaskKey: z.string().nullable(),
+    assignee: z.string().nullable(),
+    candidateGroups: z.array(z.string()),
+    forYou: z.boolean().describe('the caller may complete it: its assignee, or a member of a candidate group while nobody is assigned'),
+    tasklistUrl: z.string().nullable().describe('the task in Tasklist, where the PEM can be pasted instead'),
+    refusal: z.string().nullable().describe('why the CA refused the last CSR, as the form shows it; null when it did not'),
+  })
+  .register(responseSchemas, { id: 'CsrUploadState' });
+
+/** A CSR file taken for a P10 enrollment: the "Upload CSR" task is completed with it (issue 18.13). */
+export const csrAccepted = z
+  .object({
+    requestId: z.number().int(),
+    userTaskKey: z.string().describe('the "Upload CSR" task completed with the CSR'),
+    processInstanceKey: z.string().describe('the P10 enrollment sub-process, which goes on to "Edit the server request"'),
+    subject: z.string().describe('the subject as it would be issued'),
+    commonName: z.string(),
+    dnsNames: z.array(z.string()),
+    key: z.string().describe('e.g. "RSA 2048 bits"'),
+  })
+  .register(responseSchemas, { id: 'CsrAccepted' });
