@@ -78,6 +78,8 @@ function explain(status: number, problem: Problem | undefined): string {
       return `You may not do this. ${detail ?? ''}`.trim();
     case 404:
       return `Not found. ${detail ?? ''}`.trim();
+    case 413:
+      return detail ?? 'The file is too large.';
     case 429:
       return 'Too many failed sign-ins from this computer: wait 15 minutes, then try again.';
     case 500:
@@ -94,10 +96,12 @@ function explain(status: number, problem: Problem | undefined): string {
 async function send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
   const headers: Record<string, string> = { accept, 'x-requested-with': 'workplace-pki-console' };
   if (credentials) headers.authorization = credentials;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A file goes as it is: the server reads what it holds from its bytes.
+  const file = body instanceof Blob;
+  if (body !== undefined) headers['content-type'] = file ? 'application/octet-stream' : 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : file ? body : JSON.stringify(body), cache: 'no-store' });
   } catch {
     throw new ApiError('The console cannot reach the server. Check that it is running and your network, then try again.', 0);
   }
@@ -112,7 +116,7 @@ async function send(method: string, path: string, body: unknown, accept: string)
   throw new ApiError(explain(res.status, problem), res.status);
 }
 
-/** Calls the API; resolves with its JSON answer (undefined for 204). */
+/** Calls the API; resolves with its JSON answer (undefined for 204). A Blob body is sent as the file it is. */
 export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const res = await send(method, path, body, 'application/json');
   if (res.status === 204) return undefined as T;

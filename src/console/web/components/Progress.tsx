@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'react';
 import { Button, InlineLoading, Stack, Tile } from '@carbon/react';
 import { api } from '../api';
+import { CsrUpload, describeCsr, type CsrAccepted } from './CsrUpload';
 import { Notice } from './Notice';
 
 export interface ProcessProgress {
@@ -15,21 +16,29 @@ export interface ProcessProgress {
   incidents: string[];
   /** Why the use case was refused at one of its steps (issue 18.8), else null. */
   refusal: string | null;
-  tasks: Array<{ userTaskKey: string; name: string; assignee: string | null; candidateGroups: string[]; forYou: boolean; tasklistUrl: string; processDefinitionId: string }>;
+  /** The request it created, once it has (a P10 enrollment's CSR is uploaded on it). */
+  requestId: number | null;
+  tasks: Array<{ userTaskKey: string; name: string; elementId: string; assignee: string | null; candidateGroups: string[]; forYou: boolean; tasklistUrl: string; processDefinitionId: string }>;
 }
 
 const POLL_MS = 1500;
+/** The P10 enrollment's "Upload CSR" (bpmn/AssetsSubProcEnrollP10Profile.bpmn): offered here as a file upload too. */
+const UPLOAD_CSR_TASK = 'Task_UploadCsr';
 const GIVE_UP_MS = 120_000;
 
 export function Progress({ processInstanceKey, label, onSettled }: { processInstanceKey: string; label: string; onSettled(): void }) {
   const [progress, setProgress] = useState<ProcessProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [gaveUp, setGaveUp] = useState(false);
+  const [uploaded, setUploaded] = useState<CsrAccepted | null>(null);
+  // A CSR uploaded here moves the process on: follow it again, even after the first round gave up.
+  const [round, setRound] = useState(0);
 
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout>;
     const until = Date.now() + GIVE_UP_MS;
+    setGaveUp(false);
     let last = '';
     const ask = async () => {
       try {
@@ -56,7 +65,7 @@ export function Progress({ processInstanceKey, label, onSettled }: { processInst
       live = false;
       clearTimeout(timer);
     };
-  }, [processInstanceKey, onSettled]);
+  }, [processInstanceKey, onSettled, round]);
 
   const waiting = progress?.tasks ?? [];
   const mine = waiting.filter((t) => t.forYou);
@@ -75,12 +84,23 @@ export function Progress({ processInstanceKey, label, onSettled }: { processInst
           <Notice kind="warning" title="Refused: nothing was done" text={progress.refusal} />
         )}
         {(progress?.state === 'CANCELED' || progress?.state === 'TERMINATED') && <InlineLoading status="error" description="The process was cancelled." />}
+        {uploaded && <Notice kind="success" title="CSR uploaded" text={describeCsr(uploaded)} />}
         {mine.map((t) => (
           <div key={t.userTaskKey} className="console-next-step">
             <Notice kind="info" title={`Next step for you: ${t.name}`} text="It waits for you in Camunda Tasklist." />
             <Button href={t.tasklistUrl} target="_blank" rel="noopener" kind="primary" size="md">
               Open “{t.name}” in Tasklist
             </Button>
+            {t.elementId === UPLOAD_CSR_TASK && progress?.requestId ? (
+              <CsrUpload
+                key={t.userTaskKey}
+                requestId={progress.requestId}
+                onUploaded={(accepted) => {
+                  setUploaded(accepted);
+                  setRound((r) => r + 1);
+                }}
+              />
+            ) : null}
           </div>
         ))}
         {others.map((t) => (

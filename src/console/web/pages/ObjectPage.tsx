@@ -17,6 +17,7 @@ import {
 } from '@carbon/react';
 import type { Me } from '../api';
 import { collection, formatDate, objectPath, RELATION_FIELDS, type Row } from '../collections';
+import { RequestCsrUpload } from '../components/CsrUpload';
 import { CertificateDownloads } from '../components/Downloads';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ListTable } from '../components/ListTable';
@@ -80,6 +81,9 @@ export function ObjectPage({ collectionName, id }: { collectionName: string; id:
   const obj = view.data;
   const title = `${c.singular} ${obj.id}: ${c.title(obj)}`;
   const attributes = Object.entries(obj).filter(([k]) => !HIDDEN.has(k));
+  // A P10 enrollment that has not reached approval or issuance may wait for its CSR (issue 18.13).
+  const mayWaitForCsr =
+    collectionName === 'requests' && obj.type === 'enrollment' && obj.state === 'Registered' && (obj.details as { protocol?: unknown } | undefined)?.protocol === 'P10';
 
   return (
     <Stack gap={7}>
@@ -116,6 +120,12 @@ export function ObjectPage({ collectionName, id }: { collectionName: string; id:
         )}
         {started && <Progress key={started.key} processInstanceKey={started.key} label={started.label} onSettled={settled} />}
       </Part>
+
+      {mayWaitForCsr && (
+        <Part id="csr" title="Certificate signing request">
+          <RequestCsrUpload requestId={obj.id} onUploaded={settled} />
+        </Part>
+      )}
 
       <Part id="attributes" title="Attributes">
         <StructuredListWrapper isCondensed aria-label="Attributes">
