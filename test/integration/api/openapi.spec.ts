@@ -134,6 +134,12 @@ describe('API answers against the OpenAPI document (issue 16.10)', () => {
     expect(me).to.deep.include({ username: 'demo', isAdmin: true });
     await conforms('get', '/api/processes/{processInstanceKey}', '/api/processes/2251799813685249', 503);
     await conforms('get', '/api/processes/{processInstanceKey}', '/api/processes/not-a-key', 400);
+    // A lock request takes no CSR (issue 18.13): the upload's problem answers are documented too.
+    const { pool } = (await testCa()).db;
+    const lock = await createRequest(pool, { type: 'lock', useCase: 'AssetsProcLockCertificate', requester: 'demo', certificateId: ids.certificates, profileId: ids['certificate-profiles'] }, actor);
+    await conforms('get', '/api/requests/{id}/csr', `/api/requests/${lock.id}/csr`, 409);
+    await conforms('post', '/api/requests/{id}/csr', `/api/requests/${lock.id}/csr`, 409, {});
+    await conforms('post', '/api/requests/{id}/csr', '/api/requests/999999999/csr', 404, {});
   });
 
   it('when sign-in cannot ask the engine, then a signed-in route answers 503 as documented, naming Camunda', async () => {
