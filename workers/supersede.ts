@@ -10,7 +10,8 @@
  * A certificate of another profile is not replaced (an asset may hold a TLS and a client
  * certificate side by side); one enrolled without an asset has nothing to be compared with. One
  * that the CA has already revoked for another reason is left as it is: that is a difference
- * between store and CA for an operator to look at, not something a new enrollment may decide.
+ * between store and CA for an operator to look at (`npm run ca:reconcile` records the CA's
+ * reason), not something a new enrollment may decide.
  */
 import type { CaConnector } from '../src/ca/connector';
 import { CaErrorCode, isCaError } from '../src/ca/errors';
