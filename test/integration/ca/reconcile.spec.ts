@@ -195,6 +195,36 @@ describe('store and CA reconciled: the store follows the CA, a revocation is fin
     });
   });
 
+  it('when a use case settles a difference between the finding and the settling, then the reconciliation reads both sides again under lock and changes nothing ("settled meanwhile")', async () => {
+    await withEmptyDatabase(async (pool) => {
+      const ca = await freshCa(pool);
+      const profile = await aProfile(pool);
+      const held = await issued(pool, ca, profile.id);
+      await transitionCertificate(pool, held.id, 'Certificate hold', seeder);
+      await ca.hold({ idempotencyKey: jobKey(), serialNumber: held.serial! });
+      await ca.release({ idempotencyKey: jobKey(), serialNumber: held.serial! });
+      // Right after the reconciliation has read the CA (outside a transaction), an operator's
+      // Unlock certificate records the release: by the time it settles, there is nothing to do.
+      let unlocked = false;
+      const racing = Object.create(ca) as BuiltinCa;
+      racing.status = async (serial) => {
+        const now = await ca.status(serial);
+        if (!unlocked) {
+          unlocked = true;
+          await transitionCertificate(pool, held.id, 'Valid', { actor: 'operator', reason: 'released from hold (unlocked)' });
+        }
+        return now;
+      };
+      const before = (await auditHistory(pool, 'certificate', held.id)).length;
+      const run = await reconcileWithCa(pool, racing, { dryRun: false, actor: ACTOR });
+      expect(run.differences.map((d) => d.outcome)).to.deep.equal(['settled meanwhile']);
+      expect((await getCertificate(pool, held.id)).state).to.equal('Valid');
+      const history = await auditHistory(pool, 'certificate', held.id);
+      expect(history.length, 'only the unlock wrote history').to.equal(before + 1);
+      expect(history.at(-1)!.actor).to.equal('operator');
+    });
+  });
+
   it('when the CA holds a certificate no object holds, then the reconciliation lists it in a dry run and revokes it in a run, as ca:orphans does', async () => {
     await withEmptyDatabase(async (pool) => {
       const ca = await freshCa(pool);
