@@ -70,7 +70,9 @@ export function signOut(): void {
 /** A failed answer in words: the server's detail where it has one, else what the status means. */
 function explain(status: number, problem: Problem | undefined): string {
   const detail = problem?.detail ? problem.detail.charAt(0).toUpperCase() + problem.detail.slice(1) : undefined;
-  const issues = problem?.issues?.length ? ` (${problem.issues.join('; ')})` : '';
+  // A refusal with one issue often repeats its detail as that issue: said once.
+  const more = problem?.issues?.filter((i) => i !== problem.detail) ?? [];
+  const issues = more.length ? ` (${more.join('; ')})` : '';
   switch (status) {
     case 401:
       return 'The user name or password was not accepted. Sign in with the same user and password as in Camunda Tasklist.';

@@ -34,7 +34,7 @@ export function describeCsr(a: CsrAccepted): string {
 }
 
 /** The file input and its outcome, for a request whose "Upload CSR" waits for the caller. */
-export function CsrUpload({ requestId, onUploaded }: { requestId: number; onUploaded?(accepted: CsrAccepted): void }) {
+export function CsrUpload({ requestId, onUploaded, showOutcome = true }: { requestId: number; onUploaded?(accepted: CsrAccepted): void; showOutcome?: boolean }) {
   const [file, setFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -56,6 +56,7 @@ export function CsrUpload({ requestId, onUploaded }: { requestId: number; onUplo
     }
   }
 
+  if (done && !showOutcome) return null;
   if (done) return <Notice kind="success" title="CSR uploaded" text={`${describeCsr(done)}. Next: edit the server request in Tasklist.`} />;
   return (
     <Stack gap={3} className="console-csr-upload">

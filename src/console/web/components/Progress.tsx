@@ -95,6 +95,7 @@ export function Progress({ processInstanceKey, label, onSettled }: { processInst
               <CsrUpload
                 key={t.userTaskKey}
                 requestId={progress.requestId}
+                showOutcome={false}
                 onUploaded={(accepted) => {
                   setUploaded(accepted);
                   setRound((r) => r + 1);
