@@ -238,6 +238,7 @@ export function csrUploadRoutes({ pool, ca, tasklistUrl, engine }: CsrUploadDeps
 /** The engine's no to the caller's assign or complete: theirs to fix (403), or the task moved on (409). */
 function refusedByEngine(status: number, detail: string | undefined, request: WorkplaceRequest): Error {
   if (status === 401 || status === 403) return new ForbiddenError(`the engine refused it: ${detail ?? status}`);
-  if (status === 404 || status === 400 || status === 409) return noTask(request);
+  // Completed a moment ago (the search still showed it), or by someone else at the same time.
+  if (status === 404 || status === 400 || status === 409) return conflict(`${noTask(request).message} (the engine: ${detail ?? status})`);
   return new Error(`the engine answered ${status} completing "Upload CSR" of request ${request.id}: ${detail ?? ''}`);
 }
