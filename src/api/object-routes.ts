@@ -8,6 +8,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
+import type { CaConnector } from '../ca/connector';
 import { mayDeleteRequest } from '../domain/authorization';
 import { ForbiddenError, NotFoundError, StateConflictError, UseCaseUnavailableError, ValidationError } from '../domain/errors';
 import { findUseCase } from '../domain/use-cases';
@@ -23,6 +24,8 @@ import { COLLECTIONS, objectView, offers, permissionToStart, useCaseSwitches, ty
 
 export interface ObjectRouteDeps {
   pool: Pool;
+  /** Revokes what a deleted enrollment had issued already. */
+  ca: CaConnector;
   processes: ProcessEngine;
   tasklistUrl: string;
   /** The engine's searches: whether the run of a use case still goes on (absent: only a start under way blocks another). */
@@ -83,7 +86,7 @@ function stillRunningIn(engine: () => Promise<EngineApi>): StillRunning {
   };
 }
 
-export function objectRoutes({ pool, processes, tasklistUrl, engine }: ObjectRouteDeps): Router {
+export function objectRoutes({ pool, ca, processes, tasklistUrl, engine }: ObjectRouteDeps): Router {
   const r = Router();
 
   r.get('/:collection', async (req, res) => {
@@ -181,9 +184,11 @@ export function objectRoutes({ pool, processes, tasklistUrl, engine }: ObjectRou
     await deleteRequest(pool, id, { actor: callerOf(req).username, reason: 'deleted by an operator' }, {
       // Cancelled with the request locked and still undecided: a request must not vanish while its
       // process still waits for an approval, and a decision made meanwhile wins (issue 15.6).
-      beforeDelete: async (r) => {
+      cancelProcess: async (r) => {
         if (r.processInstanceKey) await processes.cancel(r.processInstanceKey);
       },
+      // A P12 certificate issued before its installation was confirmed is revoked (issue 18.3).
+      ca,
     });
     res.status(204).end();
   });

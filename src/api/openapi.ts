@@ -121,7 +121,7 @@ function collectionOperations(c: string): Operation[] {
     ops.push({
       method: 'delete',
       path: '/api/requests/{id}',
-      summary: 'Delete a request not yet decided (its process is cancelled)',
+      summary: 'Delete a request not yet decided (its process is cancelled; what its enrollment created ends: a certificate object still requested is Rejected, one issued already — P12 without approval, before the installation is confirmed — is revoked and its one-time link withdrawn)',
       access: 'signed-in',
       params: { id: objectId },
       answers: {
@@ -129,7 +129,7 @@ function collectionOperations(c: string): Operation[] {
         400: bad,
         403: { description: 'Neither its requester nor an admin; nothing changed', json: s.problem },
         404: notFound,
-        409: { description: 'Already decided', json: s.problem },
+        409: { description: 'Already decided or completed', json: s.problem },
       },
     });
   }

@@ -5,9 +5,13 @@
 import { z } from 'zod';
 import { NotFoundError, StateConflictError, ValidationError } from '../domain/errors';
 import { recordAudit } from './audit';
-import { certificateMachine, requestMachine, type RequestState } from '../domain/states';
+import type { CaConnector } from '../ca/connector';
+import type { RevocationReason } from '../ca/revocation';
+import { certificateMachine, requestMachine, type RequestState, type RevocationState } from '../domain/states';
 import { atomically, type Queryable } from './db';
+import { STATE_OF_CRL_REASON } from './ca-reconcile';
 import { searchTable } from './search';
+import { withdrawSecretLinks } from './secret-links';
 import { applyTransition, recordCreation } from './transition';
 import { email, objectId, parseInput, text, transitionContext, type Page, type SearchParams, type TransitionContext } from './validate';
 
@@ -176,17 +180,24 @@ export async function recordApprovalProcess(q: Queryable, id: number, processIns
 
 /**
  * "Delete request" (spec 001): removes a request not yet decided (Registered or Requested) and
- * records the deletion in the audit history. The certificate object it was about, still only
- * requested (Certificate requested, Requested), becomes Rejected: nothing will ever issue it
- * (issue 18.3). Returns the request as it was. `beforeDelete` runs with the request locked and
- * its state checked (the API cancels its process there), so a decision that comes at the same
- * moment either waits and finds it gone, or was first and the deletion is refused (issue 15.6).
+ * records the deletion in the audit history. Every object the request's enrollment created reaches
+ * a final state (issue 18.3): a certificate object still only requested (Certificate requested,
+ * Requested) becomes Rejected, as nothing will ever issue it; one already issued while the request
+ * is still Registered — a P12 key pair generated without approval, its installation not confirmed —
+ * is revoked (see revokeIssued). A lock or deactivation request leaves its certificate as it is.
+ * Returns the request as it was.
+ *
+ * `cancelProcess` runs last, with the request locked, its state checked and everything else done
+ * (the API cancels the owning process there): a decision or a confirmation that comes at the same
+ * moment either waits and finds the request gone, or was first and the deletion is refused (issue
+ * 15.6); an engine that refuses the cancel rolls all of it back, the revocation at the built-in CA
+ * (which works inside this transaction) included.
  */
 export async function deleteRequest(
   q: Queryable,
   id: number,
   ctx: TransitionContext,
-  { beforeDelete }: { beforeDelete?: (r: WorkplaceRequest) => Promise<void> } = {},
+  { cancelProcess, ca }: { cancelProcess?: (r: WorkplaceRequest) => Promise<void>; ca?: CaConnector } = {},
 ): Promise<WorkplaceRequest> {
   const key = parseInput(objectId, id, 'request id');
   const c = parseInput(transitionContext, ctx, 'transition context');
@@ -195,13 +206,13 @@ export async function deleteRequest(
     await tx.query('SELECT 1 FROM requests WHERE id = $1 FOR UPDATE', [key]);
     const r = await getRequest(tx, key);
     if (r.state !== 'Registered' && r.state !== 'Requested') throw new StateConflictError('request', key, r.state, 'Deleted');
-    await beforeDelete?.(r);
     const deleted = await tx.query(`DELETE FROM requests WHERE id = $1 AND state IN ('Registered', 'Requested')`, [key]);
     if (deleted.rowCount !== 1) throw new StateConflictError('request', key, r.state, 'Deleted');
     await recordAudit(tx, { objectType: 'request', objectId: key, fromState: r.state, toState: 'Deleted', ...c });
     if (r.certificateId) {
-      const { rows } = await tx.query<{ state: string }>('SELECT state FROM certificates WHERE id = $1 FOR UPDATE', [r.certificateId]);
-      if (rows[0] && (rows[0].state === 'Certificate requested' || rows[0].state === 'Requested')) {
+      const { rows } = await tx.query<{ state: string; serial: string | null }>('SELECT state, serial FROM certificates WHERE id = $1 FOR UPDATE', [r.certificateId]);
+      const cert = rows[0];
+      if (cert && (cert.state === 'Certificate requested' || cert.state === 'Requested')) {
         await applyTransition(tx, {
           table: 'certificates',
           machine: certificateMachine,
@@ -209,9 +220,39 @@ export async function deleteRequest(
           to: 'Rejected',
           ctx: { ...c, reason: `request ${key} deleted` },
         });
+      } else if (cert?.serial && r.type === 'enrollment' && (cert.state === 'Valid' || cert.state === 'Certificate hold')) {
+        await revokeIssued(tx, ca, r, { id: r.certificateId, serial: cert.serial }, c);
       }
     }
+    await cancelProcess?.(r);
     return r;
+  });
+}
+
+/**
+ * The certificate a deleted enrollment had issued (P12 without approval: the request stays
+ * Registered until the installation is confirmed). Nobody confirmed it and its request is gone, so
+ * it is revoked at the CA and in the store as 'Cessation of operation' (spec 000: "the certificate
+ * will no longer be used"), as the expiry watch does with an unclaimed PKCS#12; its one-time links
+ * not opened yet are withdrawn and the CA's waiting PKCS#12 — the only copy of its private key —
+ * is dropped. Decided from the CA's status: revoked there already, the store follows its reason
+ * (a revocation is final). Inside the caller's transaction, the CA's change included.
+ */
+async function revokeIssued(tx: Queryable, ca: CaConnector | undefined, r: WorkplaceRequest, cert: { id: number; serial: string }, c: z.output<typeof transitionContext>): Promise<void> {
+  if (!ca) throw new Error(`request ${r.id} has issued certificate ${cert.id}: deleting it revokes that certificate, which needs the CA`);
+  const atCa = ca.within(tx);
+  const now = await atCa.status(cert.serial);
+  const to: RevocationState = now.status === 'revoked' ? (STATE_OF_CRL_REASON[now.reason as RevocationReason] ?? 'Cessation of operation') : 'Cessation of operation';
+  if (now.status !== 'revoked') await atCa.revoke({ idempotencyKey: `request-deleted:${r.id}`, serialNumber: cert.serial, reason: 'cessationOfOperation' });
+  const withdrawn = await withdrawSecretLinks(tx, `certificate:${cert.id}`);
+  await tx.query('UPDATE ca_pending_pkcs12 SET pkcs12_encrypted = NULL WHERE serial = $1 AND pkcs12_encrypted IS NOT NULL', [cert.serial]);
+  const links = withdrawn ? `; its one-time link${withdrawn > 1 ? 's' : ''} not opened yet withdrawn` : '';
+  await applyTransition(tx, {
+    table: 'certificates',
+    machine: certificateMachine,
+    id: cert.id,
+    to,
+    ctx: { ...c, reason: `revoked: request ${r.id} deleted by ${c.actor} before the enrollment was completed${links}` },
   });
 }
 

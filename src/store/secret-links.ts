@@ -165,6 +165,20 @@ async function recordInSubjectHistory(tx: Queryable, subjectRef: string, kind: S
   });
 }
 
+/**
+ * Withdraws the links of a subject not opened yet (its request was deleted, issue 18.3): each
+ * payload is erased and the link expires now, so it opens nothing and shows as expired. Links
+ * already opened keep their record. Returns how many were withdrawn.
+ */
+export async function withdrawSecretLinks(q: Queryable, subjectRef: string): Promise<number> {
+  const ref = parseInput(text(200), subjectRef, 'subject');
+  const r = await q.query(
+    'UPDATE secret_links SET payload = NULL, expires_at = LEAST(expires_at, now()) WHERE subject_ref = $1 AND used_at IS NULL AND payload IS NOT NULL',
+    [ref],
+  );
+  return r.rowCount ?? 0;
+}
+
 /** Housekeeping: erases the payloads of expired links; returns how many. */
 export async function purgeExpiredSecretLinks(q: Queryable): Promise<number> {
   const r = await q.query('UPDATE secret_links SET payload = NULL WHERE payload IS NOT NULL AND expires_at <= now()');

@@ -11,6 +11,9 @@ import { auditHistory } from '../../../src/store/audit';
 import { transitionCard } from '../../../src/store/cards';
 import { transitionProfile } from '../../../src/store/profiles';
 import { createRequest, transitionRequest } from '../../../src/store/requests';
+import { createEnrollHandlers } from '../../../workers/enroll';
+import { runHandler } from '../../../workers/runtime';
+import { aJob } from '../../support/jobs';
 import { signedInApi, type SignedInApi } from '../../support/signed-in-api';
 import { testCa } from '../ca/support';
 import { aCard, aProfile, actor } from '../store/fixtures';
@@ -126,6 +129,26 @@ describe('API: signed-in routes without an engine (issue 16.4)', () => {
     await transitionRequest(pool, decided.id, 'Requested', actor);
     await transitionRequest(pool, decided.id, 'Approved', { actor: 'agent2' });
     expect((await api.call('DELETE', `/api/requests/${decided.id}`, 'agent1')).status).to.equal(409);
+  });
+
+  it('when a P12 enrollment without approval is deleted after its key was generated, then 204, its process is cancelled and its certificate revoked at the CA and in the store (issue 18.3)', async () => {
+    const { ca, masterKey } = await testCa();
+    const handlers = new Map(createEnrollHandlers({ pool, ca, sealer: masterKey, publicUrl: 'https://pki.example.test', secretLinkTtlMinutes: 10 }).map((h) => [h.type, h]));
+    const profile = await aProfile(pool, { protocol: 'P12', keyAlgorithm: 'EC', minKeySize: 256, extendedKeyUsage: ['clientAuth'] });
+    const asset = await createAsset(pool, { name: `${tag}-p12del`, commonName: `${tag}-p12del.corp.example.com` }, actor);
+    const job = (type: string) => ({ ...aJob(type), processInstanceKey: '2251799813999888' });
+    const prep = await runHandler(handlers.get('enroll.prepare')!, { profileId: profile.id, assetId: asset.id, requester: 'operator' }, job('enroll.prepare'));
+    if (prep.kind !== 'complete') throw new Error(JSON.stringify(prep));
+    const { certificateId, requestId } = prep.variables as { certificateId: number; requestId: number };
+    await pool.query("UPDATE requests SET process_instance_key = '2251799813999888' WHERE id = $1", [requestId]);
+    const gen = await runHandler(handlers.get('enroll.p12.generate')!, { certificateId, requestId, commonName: `${tag}-p12del.corp.example.com`, operator: 'operator' }, job('enroll.p12.generate'));
+    if (gen.kind !== 'complete') throw new Error(JSON.stringify(gen));
+    const { serialNumber } = gen.variables as { serialNumber: string };
+
+    expect((await api.call('DELETE', `/api/requests/${requestId}`, 'operator')).status).to.equal(204);
+    expect(api.cancelled).to.include('2251799813999888');
+    expect((await api.call<{ state: string }>('GET', `/api/certificates/${certificateId}`, 'operator')).body.state).to.equal('Cessation of operation');
+    expect(await ca.status(serialNumber)).to.include({ status: 'revoked', reason: 'cessationOfOperation' });
   });
 
   it('when the body has unknown fields, names a requester, or the use case is unknown, then 400/404 and nothing starts', async () => {
