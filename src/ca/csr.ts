@@ -2,28 +2,26 @@
  * Reading a PKCS#10 certificate signing request (RFC 2986): PEM or DER in, a parsed request
  * out, with its signature verified by Node's crypto.
  *
- * The structure is read by @peculiar/asn1-schema with the shape in csr-schema.ts (the types of
- * @peculiar/asn1-csr and asn1-x509); Node's `createPublicKey` learns algorithm and size from
- * the PublicKeyInfo. Every failure is a `CaError` with its own code, never an untyped
- * exception.
+ * The DER is read by node-forge's ASN.1 parser (strict lengths, nesting bounded, BIT and OCTET
+ * STRINGs never searched for nested ASN.1); this module checks the shape of what it read (which
+ * element is where, of which type) and takes the values out. Why forge and not asn1js (pkijs,
+ * @peculiar/asn1-schema): asn1js 4's fromBER alone took ~210 µs per request on this machine
+ * against forge's ~4 µs, more than half of an RSA-2048 signature on the issuance hot path
+ * (issue 12, bench/ca-profile.ts). The signature is verified over the DER of the request info
+ * as forge writes it back from what it read, so what is checked and certified is exactly what
+ * was signed; a request that is not DER fails that check. Node's `createPublicKey` learns
+ * algorithm and size from the PublicKeyInfo. Every failure is a `CaError` with its own code,
+ * never an untyped exception.
  */
 import crypto from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { AsnParser, type IAsnParseOptions } from '@peculiar/asn1-schema';
-import type { Attributes } from '@peculiar/asn1-csr';
-import { id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
-import { Extensions, id_ce_subjectAltName } from '@peculiar/asn1-x509';
+import forge from 'node-forge';
 import { CaError, CaErrorCode } from './errors';
-import { GeneralNamesAsRead, Request, type PublicKeyInfo, type SubjectName, type TaggedValue } from './csr-schema';
+import { childrenOf, Class, contentOf, isUniversal, readElement, toDerBuffer, Type, type Asn1 } from './forge-extras';
 import { MAX_DNS_NAMES } from './dns-policy';
 import { RSA_KEYS } from './profile';
 
-/**
- * How untrusted input is parsed: OCTET and BIT STRINGs are not searched for embedded ASN.1
- * (asn1js does it by default, and reading the RSA modulus as a tree tripled the parse time);
- * an extension value is parsed when the CA reads that extension.
- */
-const PARSE_OPTIONS: IAsnParseOptions = { berOptions: { parseEmbedded: false } };
+/** Deepest nesting a request needs (request, info, attributes, attribute, values, extensions, extension): anything deeper is refused. */
+const MAX_DEPTH = 12;
 
 /** Largest CSR accepted: real ones are a few KB; anything bigger is refused before parsing. */
 export const MAX_CSR_BYTES = 64 * 1024;
@@ -117,16 +115,61 @@ const UTF16BE = new TextDecoder('utf-16be', { fatal: true });
 
 /** Universal tags of the string types a Name may use (X.680 8.4). */
 const StringTag = { UTF8: 12, PRINTABLE: 19, T61: 20, IA5: 22, VISIBLE: 26, UNIVERSAL: 28, BMP: 30 } as const;
-const UNIVERSAL_CLASS = 1;
+
+/** The request's shape is not PKCS#10's. */
+const unreadable = (why: string): CaError => invalid(`its structure cannot be read (${why})`);
+
+/** The children of a universal SEQUENCE or SET, or the refusal naming `what`. */
+function partsOf(node: Asn1 | undefined, type: number, what: string): Asn1[] {
+  const children = isUniversal(node, type) ? childrenOf(node) : undefined;
+  if (!children) throw unreadable(`${what} is not a ${type === Type.SET ? 'SET' : 'SEQUENCE'}`);
+  return children;
+}
+
+/** A dotted OID from an OBJECT IDENTIFIER node. */
+function oidOf(node: Asn1 | undefined, what: string): string {
+  const content = isUniversal(node, Type.OID) ? contentOf(node) : undefined;
+  if (!content || content.length === 0) throw unreadable(`${what} is not an OBJECT IDENTIFIER`);
+  try {
+    return forge.asn1.derToOid(content.toString('binary'));
+  } catch {
+    throw unreadable(`${what} is not an OBJECT IDENTIFIER`);
+  }
+}
+
+/** A BIT STRING's unused-bit count and bytes. */
+function bitStringOf(node: Asn1 | undefined, what: string): { unusedBits: number; bytes: Buffer } {
+  const content = isUniversal(node, Type.BITSTRING) ? contentOf(node) : undefined;
+  if (!content || content.length === 0) throw unreadable(`${what} is not a BIT STRING`);
+  return { unusedBits: content[0]!, bytes: content.subarray(1) };
+}
+
+/** AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL } */
+interface AlgorithmIdentifier {
+  algorithm: string;
+  /** Absent: undefined. */
+  parameters?: Asn1;
+}
+function algorithmOf(node: Asn1 | undefined, what: string): AlgorithmIdentifier {
+  const parts = partsOf(node, Type.SEQUENCE, what);
+  if (parts.length < 1 || parts.length > 2) throw unreadable(`${what} is not an AlgorithmIdentifier`);
+  return { algorithm: oidOf(parts[0], what), parameters: parts[1] };
+}
+
+/** SubjectPublicKeyInfo (RFC 5280 4.1.2.7) as read. */
+interface PublicKeyInfo {
+  algorithm: AlgorithmIdentifier;
+  subjectPublicKey: { unusedBits: number; bytes: Buffer };
+}
 
 /**
  * The text of a DirectoryString by its ASN.1 type, decoded once and strictly (issue 17.15):
- * asn1js reads an invalid UTF8String as Latin-1, so the library's decoded text is not used.
+ * from its bytes, never from a library's reading of them.
  */
-function decodeString({ tagClass, tagNumber, constructed, content }: TaggedValue, what: string): string {
-  const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-  if (tagClass !== UNIVERSAL_CLASS || constructed) throw invalid(`${what} is not a string`);
-  switch (tagNumber) {
+function decodeString(node: Asn1, what: string): string {
+  const bytes = contentOf(node);
+  if (node.tagClass !== Class.UNIVERSAL || !bytes) throw invalid(`${what} is not a string`);
+  switch (node.type as number) {
     case StringTag.UTF8:
       try {
         return UTF8.decode(bytes);
@@ -154,7 +197,7 @@ function decodeString({ tagClass, tagNumber, constructed, content }: TaggedValue
       return String.fromCodePoint(...codePoints);
     }
     default:
-      throw invalid(`${what} is not a string (ASN.1 tag ${tagNumber})`);
+      throw invalid(`${what} is not a string (ASN.1 tag ${node.type})`);
   }
 }
 
@@ -170,11 +213,15 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   '1.2.840.113549.1.9.1': 'E',
 };
 
-function readSubject(name: SubjectName): SubjectAttribute[] {
-  return name.flatMap((rdn) =>
-    rdn.map((atv) => {
-      const shortName = SHORT_NAMES[atv.type];
-      return { type: atv.type, ...(shortName ? { shortName } : {}), value: decodeString(atv.value, `the subject's ${shortName ?? atv.type}`) };
+/** Name ::= SEQUENCE OF RelativeDistinguishedName (SET OF AttributeTypeAndValue { type, value }) */
+function readSubject(name: Asn1 | undefined): SubjectAttribute[] {
+  return partsOf(name, Type.SEQUENCE, 'the subject').flatMap((rdn) =>
+    partsOf(rdn, Type.SET, 'a part of the subject').map((atv) => {
+      const parts = partsOf(atv, Type.SEQUENCE, 'a subject attribute');
+      if (parts.length !== 2) throw unreadable('a subject attribute is not a type and a value');
+      const type = oidOf(parts[0], 'a subject attribute type');
+      const shortName = SHORT_NAMES[type];
+      return { type, ...(shortName ? { shortName } : {}), value: decodeString(parts[1]!, `the subject's ${shortName ?? type}`) };
     }),
   );
 }
@@ -185,11 +232,29 @@ const escapeBytes = (bytes: Uint8Array): string =>
 
 /** GeneralName alternatives by context tag (RFC 5280 4.2.1.6). */
 const ALT_NAME_TYPES = ['otherName', 'rfc822Name', 'dNSName', 'x400Address', 'directoryName', 'ediPartyName', 'uniformResourceIdentifier', 'iPAddress', 'registeredID'];
-const CONTEXT_CLASS = 3;
 const DNS_NAME_TAG = 2;
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+const SUBJECT_ALT_NAME = '2.5.29.17';
 
-function readAltNames(extnValue: ArrayBuffer, out: { dnsNames: string[]; other: string[] }): void {
-  const names = AsnParser.parse(extnValue, GeneralNamesAsRead, PARSE_OPTIONS);
+/** Reads one whole DER element from `der` (an extension's value); bytes after it are refused. */
+function readWhole(der: Buffer, what: string): Asn1 {
+  const buffer = forge.util.createBuffer(der.toString('binary'));
+  let node: Asn1;
+  try {
+    node = readElement(buffer, MAX_DEPTH);
+  } catch (err) {
+    throw unreadable(`${what}: ${(err as Error).message}`);
+  }
+  if (buffer.length() !== 0) throw unreadable(`${what} has bytes after it`);
+  return node;
+}
+
+/**
+ * GeneralNames, each name taken as its context tag and content: the CA takes dNSName bytes and
+ * only names the other types (it never issues them).
+ */
+function readAltNames(extnValue: Buffer, out: { dnsNames: string[]; other: string[] }): void {
+  const names = partsOf(readWhole(extnValue, 'the subjectAltName'), Type.SEQUENCE, 'the subjectAltName');
   if (names.length > MAX_DNS_NAMES) {
     throw new CaError(
       CaErrorCode.SAN_TOO_MANY,
@@ -197,16 +262,17 @@ function readAltNames(extnValue: ArrayBuffer, out: { dnsNames: string[]; other: 
       { count: names.length, max: MAX_DNS_NAMES },
     );
   }
-  for (const { element: gn } of names) {
-    if (!gn || gn.tagClass !== CONTEXT_CLASS) throw invalid('an alternative name is not a GeneralName');
-    if (gn.tagNumber !== DNS_NAME_TAG) {
-      out.other.push(ALT_NAME_TYPES[gn.tagNumber] ?? `[${gn.tagNumber}]`);
+  for (const gn of names) {
+    if (gn.tagClass !== Class.CONTEXT_SPECIFIC) throw invalid('an alternative name is not a GeneralName');
+    if (gn.type !== DNS_NAME_TAG) {
+      out.other.push(ALT_NAME_TYPES[gn.type] ?? `[${gn.type}]`);
       continue;
     }
     // dNSName is an IA5String: ASCII. Reading it 'ascii' dropped the high bit (0xe1 became 'a'),
     // so a name the requester never wrote passed the policy (issue 17.15). Refuse it instead.
-    if (gn.constructed || gn.content.some((b) => b < 0x21 || b > 0x7e)) {
-      const dnsName = escapeBytes(gn.content);
+    const content = contentOf(gn) ?? Buffer.alloc(0);
+    if (gn.constructed || content.some((b) => b < 0x21 || b > 0x7e)) {
+      const dnsName = escapeBytes(content);
       throw new CaError(
         CaErrorCode.DNS_NAME_INVALID,
         `The request's DNS name "${dnsName}" holds a byte that is not ASCII or is a control character; ` +
@@ -214,16 +280,30 @@ function readAltNames(extnValue: ArrayBuffer, out: { dnsNames: string[]; other: 
         { dnsName },
       );
     }
-    out.dnsNames.push(Buffer.from(gn.content).toString('latin1'));
+    out.dnsNames.push(content.toString('latin1'));
   }
 }
 
-function readExtensionRequest(attributes: Attributes, out: { dnsNames: string[]; other: string[] }): void {
+/**
+ * attributes [0] IMPLICIT SET OF Attribute { type, values SET OF ANY }; of them, the
+ * extensionRequest (PKCS#9) with Extensions ::= SEQUENCE OF Extension { extnID, critical
+ * BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }, of which the subjectAltName.
+ */
+function readExtensionRequest(attributes: Asn1[], out: { dnsNames: string[]; other: string[] }): void {
   for (const attribute of attributes) {
-    if (attribute.type !== id_pkcs9_at_extensionRequest) continue;
-    for (const value of attribute.values) {
-      for (const extension of AsnParser.parse(value, Extensions, PARSE_OPTIONS)) {
-        if (extension.extnID === id_ce_subjectAltName) readAltNames(extension.extnValue.buffer, out);
+    const parts = partsOf(attribute, Type.SEQUENCE, 'an attribute');
+    if (parts.length !== 2) throw unreadable('an attribute is not a type and values');
+    const values = partsOf(parts[1], Type.SET, 'the values of an attribute');
+    if (oidOf(parts[0], 'an attribute type') !== EXTENSION_REQUEST) continue;
+    for (const value of values) {
+      for (const extension of partsOf(value, Type.SEQUENCE, 'the extension request')) {
+        const fields = partsOf(extension, Type.SEQUENCE, 'an extension');
+        const critical = fields.length === 3 ? fields[1] : undefined;
+        const extnValue = fields[fields.length - 1];
+        if (fields.length < 2 || fields.length > 3 || (critical && !isUniversal(critical, Type.BOOLEAN)) || !isUniversal(extnValue, Type.OCTETSTRING) || extnValue.constructed) {
+          throw unreadable('an extension is not an OID, a criticality and an OCTET STRING');
+        }
+        if (oidOf(fields[0], 'an extension id') === SUBJECT_ALT_NAME) readAltNames(contentOf(extnValue)!, out);
       }
     }
   }
@@ -240,10 +320,10 @@ const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
  */
 function importSpki(spki: Buffer, info: PublicKeyInfo): crypto.KeyObject {
   const { algorithm, subjectPublicKey } = info;
-  // asn1-schema reads NULL parameters as null (absent ones stay undefined).
-  if (algorithm.algorithm === RSA_ENCRYPTION && algorithm.parameters === null && subjectPublicKey.unusedBits === 0) {
+  const nullParameters = isUniversal(algorithm.parameters, Type.NULL) && contentOf(algorithm.parameters)?.length === 0;
+  if (algorithm.algorithm === RSA_ENCRYPTION && nullParameters && subjectPublicKey.unusedBits === 0) {
     try {
-      return crypto.createPublicKey({ key: Buffer.from(subjectPublicKey.value), format: 'der', type: 'pkcs1' });
+      return crypto.createPublicKey({ key: subjectPublicKey.bytes, format: 'der', type: 'pkcs1' });
     } catch {
       // not the simple RSA case: fall through to the generic decoder, which reports the problem
     }
@@ -258,9 +338,7 @@ function importSpki(spki: Buffer, info: PublicKeyInfo): crypto.KeyObject {
  */
 function hasNamedCurve(info: PublicKeyInfo): boolean {
   const parameters = info.algorithm.parameters;
-  if (info.algorithm.algorithm !== EC_PUBLIC_KEY || !parameters) return false;
-  const parsed = asn1js.fromBER(parameters, { parseEmbedded: false });
-  return parsed.offset === parameters.byteLength && parsed.result instanceof asn1js.ObjectIdentifier;
+  return info.algorithm.algorithm === EC_PUBLIC_KEY && isUniversal(parameters, Type.OID) && !parameters.constructed;
 }
 
 /**
@@ -309,37 +387,60 @@ function readKey(spki: Buffer, info: PublicKeyInfo): CsrKey {
   return { type, spki, publicKey };
 }
 
-/**
- * Parses a CSR (PEM, base64 or DER) and verifies its signature.
- * Throws `CaError` with CSR_EMPTY, CSR_TOO_LARGE, CSR_INVALID, CSR_SIGNATURE_ALGORITHM,
- * CSR_SIGNATURE or KEY_UNSUPPORTED.
- */
-export function parseCsr(input: string | Uint8Array): ParsedCsr {
+/** A request read and checked up to its signature, which is still to be verified. */
+interface ReadRequest {
+  csr: ParsedCsr;
+  /** The digest of the signature. */
+  hash: string;
+  /** The signed bytes: the CertificationRequestInfo's DER. */
+  cri: Buffer;
+  signature: Buffer;
+}
+
+/** Reads the structure, the names and the key, and checks the signature algorithm against the key. */
+function readRequest(input: string | Uint8Array): ReadRequest {
   const der = csrToDer(input);
   let parsed: Omit<ParsedCsr, 'key'> & { cri: Buffer; spki: Buffer; spkiInfo: PublicKeyInfo; signature: Buffer };
   try {
-    const request = AsnParser.parse(der, Request, PARSE_OPTIONS);
-    const { signature, certificationRequestInfo: info } = request;
-    if (signature.inputLength !== der.length || signature.end !== der.length) throw invalid('it has bytes after the request');
+    const buffer = forge.util.createBuffer(der.toString('binary'));
+    let request: Asn1;
+    try {
+      request = readElement(buffer, MAX_DEPTH);
+    } catch (err) {
+      throw unreadable((err as Error).message);
+    }
+    if (buffer.length() !== 0) throw invalid('it has bytes after the request');
+    // CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature BIT STRING }
+    const [info, signatureAlgorithm, signatureValue, ...more] = partsOf(request, Type.SEQUENCE, 'the request');
+    if (!info || !signatureValue || more.length > 0) throw invalid('the request info is missing');
+    const signature = bitStringOf(signatureValue, 'the signature');
     if (signature.unusedBits !== 0 || signature.bytes.length === 0) throw invalid('the signature is malformed');
-    if (!request.certificationRequestInfoRaw || !info.subjectPKInfoRaw) throw invalid('the request info is missing');
-    const subject = readSubject(info.subject);
+    const algorithm = algorithmOf(signatureAlgorithm, 'the signature algorithm');
+    // CertificationRequestInfo ::= SEQUENCE { version INTEGER, subject Name, subjectPKInfo, attributes [0] IMPLICIT OPTIONAL }
+    const [version, subjectName, spkiNode, attributes, ...rest] = partsOf(info, Type.SEQUENCE, 'the request info');
+    if (!isUniversal(version, Type.INTEGER) || version.constructed) throw unreadable('the version is not an INTEGER');
+    const attributeSet = attributes && attributes.tagClass === Class.CONTEXT_SPECIFIC && attributes.type === 0 ? childrenOf(attributes) : undefined;
+    if (rest.length > 0 || (attributes && !attributeSet)) throw unreadable('the request info has unknown fields');
+    const [keyAlgorithm, keyBits, ...keyRest] = partsOf(spkiNode, Type.SEQUENCE, 'the public key info');
+    if (keyRest.length > 0) throw unreadable('the public key info has unknown fields');
+    const spkiInfo = { algorithm: algorithmOf(keyAlgorithm, 'the key algorithm'), subjectPublicKey: bitStringOf(keyBits, 'the public key') };
+    const subject = readSubject(subjectName);
     const alt = { dnsNames: [] as string[], other: [] as string[] };
-    readExtensionRequest(info.attributes, alt);
+    readExtensionRequest(attributeSet ?? [], alt);
     parsed = {
       subject,
       commonName: subject.find((a) => a.type === '2.5.4.3')?.value,
       dnsNames: alt.dnsNames,
       otherAltNameTypes: alt.other,
-      signatureAlgorithm: request.signatureAlgorithm.algorithm,
-      cri: Buffer.from(request.certificationRequestInfoRaw),
-      spki: Buffer.from(info.subjectPKInfoRaw),
-      spkiInfo: info.subjectPKInfo,
-      signature: Buffer.from(signature.bytes),
+      signatureAlgorithm: algorithm.algorithm,
+      cri: toDerBuffer(info),
+      spki: toDerBuffer(spkiNode!),
+      spkiInfo,
+      signature: signature.bytes,
     };
   } catch (err) {
     if (err instanceof CaError) throw err;
-    throw invalid(`its structure cannot be read (${(err as Error).message})`);
+    throw unreadable((err as Error).message);
   }
 
   const key = readKey(parsed.spki, parsed.spkiInfo);
@@ -360,24 +461,60 @@ export function parseCsr(input: string | Uint8Array): ParsedCsr {
     }
     throw new CaError(CaErrorCode.CSR_SIGNATURE, 'The request is signed with an algorithm that does not match its key.');
   }
-  let valid = false;
-  try {
-    valid = crypto.verify(alg.hash, parsed.cri, key.publicKey, parsed.signature);
-  } catch {
-    valid = false; // a malformed ECDSA signature makes verify throw rather than return false
-  }
+  return {
+    csr: {
+      subject: parsed.subject,
+      commonName: parsed.commonName,
+      dnsNames: parsed.dnsNames,
+      otherAltNameTypes: parsed.otherAltNameTypes,
+      signatureAlgorithm: parsed.signatureAlgorithm,
+      key,
+    },
+    hash: alg.hash,
+    cri: parsed.cri,
+    signature: parsed.signature,
+  };
+}
+
+function verified(request: ReadRequest, valid: boolean): ParsedCsr {
   if (!valid) {
     throw new CaError(
       CaErrorCode.CSR_SIGNATURE,
       'The signature of the request does not match its public key: the file was altered or corrupted. Create the request again.',
     );
   }
-  return {
-    subject: parsed.subject,
-    commonName: parsed.commonName,
-    dnsNames: parsed.dnsNames,
-    otherAltNameTypes: parsed.otherAltNameTypes,
-    signatureAlgorithm: parsed.signatureAlgorithm,
-    key,
-  };
+  return request.csr;
+}
+
+/**
+ * Parses a CSR (PEM, base64 or DER) and verifies its signature.
+ * Throws `CaError` with CSR_EMPTY, CSR_TOO_LARGE, CSR_INVALID, CSR_SIGNATURE_ALGORITHM,
+ * CSR_SIGNATURE or KEY_UNSUPPORTED.
+ */
+export function parseCsr(input: string | Uint8Array): ParsedCsr {
+  const request = readRequest(input);
+  let valid = false;
+  try {
+    valid = crypto.verify(request.hash, request.cri, request.csr.key.publicKey, request.signature);
+  } catch {
+    valid = false; // a malformed ECDSA signature makes verify throw rather than return false
+  }
+  return verified(request, valid);
+}
+
+/**
+ * parseCsr with the signature verified on the libuv thread pool, so the issuance hot path
+ * leaves the JavaScript thread to the next request meanwhile. Same checks, same errors.
+ */
+export async function parseCsrOffThread(input: string | Uint8Array): Promise<ParsedCsr> {
+  const request = readRequest(input);
+  const valid = await new Promise<boolean>((resolve) => {
+    try {
+      // A malformed ECDSA signature is an error rather than false.
+      crypto.verify(request.hash, request.cri, request.csr.key.publicKey, request.signature, (err, result) => resolve(!err && result));
+    } catch {
+      resolve(false);
+    }
+  });
+  return verified(request, valid);
 }
