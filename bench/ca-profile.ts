@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { createBuiltinCa } from '../src/ca/builtin-ca';
 import { buildCsr } from '../src/ca/csr-builder';
 import { buildCertificate, buildTbsCertificate, encodeName } from '../src/ca/certificate-builder';
-import { csrToDer, parseCsr } from '../src/ca/csr';
+import { csrToDer, parseCsr, parseCsrOffThread } from '../src/ca/csr';
 import { fingerprint } from '../src/ca/idempotency';
 import { MasterKey } from '../src/ca/master-key';
 import type { CaProfile } from '../src/ca/profile';
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   line('PEM of a certificate', cpuPerOp(() => toPem(Buffer.concat([tbs, sig]), 'CERTIFICATE')));
   console.log('\nWhole in-memory path (parse → policy → build → async sign → PEM), async:');
   const inMemory = async (i: number): Promise<void> => {
-    const p = parseCsr(csr(i));
+    const p = await parseCsrOffThread(csr(i));
     const a = approveCsr(p, profile);
     await buildCertificate({ ...spec(i), subject: a.subject, spki: p.key.spki, dnsNames: a.dnsNames }, issuer);
   };

@@ -97,6 +97,17 @@ describe('built-in CA: P10 issuance', () => {
     expect(err.code).to.equal(CaErrorCode.IDEMPOTENCY_CONFLICT);
   });
 
+  it('when a key that issued is reused for a request the CA refuses, then the earlier issuance still answers: IDEMPOTENCY_CONFLICT, not the refusal', async () => {
+    // Issuance looks nothing up before it signs; a refused request is looked up before its refusal counts.
+    const { ca } = await testCa();
+    const key = jobKey();
+    await ca.issueFromCsr({ idempotencyKey: key, csr: makeCsr().csrPem, profile: webProfile });
+    const err = await refusedWith(ca.issueFromCsr({ idempotencyKey: key, csr: makeCsr({ subject: '/CN=www.other.net' }).csrPem, profile: webProfile }));
+    expect(err.code).to.equal(CaErrorCode.IDEMPOTENCY_CONFLICT);
+    const fresh = await refusedWith(ca.issueFromCsr({ idempotencyKey: jobKey(), csr: makeCsr({ subject: '/CN=www.other.net' }).csrPem, profile: webProfile }));
+    expect(fresh.code).to.equal(CaErrorCode.DNS_NOT_ALLOWED);
+  });
+
   it('when the CA is loaded again with the same master key, then it is the same CA; with another key, a technical error says what to fix', async () => {
     const { ca, db, masterKey } = await testCa();
     const again = await createBuiltinCa({ pool: db.pool, masterKey, name: 'Test PKI', publicUrl: PUBLIC_URL });
