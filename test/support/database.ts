@@ -63,6 +63,8 @@ async function create(): Promise<TestDatabase> {
   await migrate(pool);
 
   onRunEnd(async () => {
+    // The next testDatabase() makes a new one (bench:e2e runs the search bench after its clean-up).
+    pending = undefined;
     await pool.end();
     const drop = new Client({ connectionString: serverUrl });
     await drop.connect();
