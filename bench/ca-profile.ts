@@ -1,5 +1,5 @@
 /**
- * Where the CPU of one P10 issuance goes, phase by phase (issue 12; `npx tsx bench/ca-profile.ts`).
+ * Where the CPU of one P10 issuance goes, phase by phase (issue 12; `npm run bench:ca-profile`).
  * Not a test. It measures CPU time of this process (process.cpuUsage), not wall time, so it
  * gives the same figures on a shared machine; each phase runs on its own over the same CSRs.
  * With a database (DATABASE_URL, else a temporary one on 127.0.0.1:5432) it also measures
