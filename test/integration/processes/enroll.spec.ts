@@ -114,6 +114,34 @@ describe('processes: enroll profile (engine)', function () {
     expect((await getCertificate(pool, await certificateOf(asset.id))).state).to.equal('Valid');
   });
 
+  it('when a P12 enrollment without approval is deleted at "Confirm certificate installation", then DELETE answers 204, the enrollment is cancelled in the engine, its certificate is revoked in the store and at the CA (on the CRL), and its one-time link no longer opens (issue 18.3)', async () => {
+    const profile = await aProfile(pool, { protocol: 'P12', extendedKeyUsage: ['clientAuth'] });
+    const asset = await createAsset(pool, { name: `p12-del-${Date.now()}`, commonName: 'deleted.corp.example.com' }, actor);
+    const pik = await enroll({ profileId: profile.id, assetId: asset.id });
+    const sub = await child(pik, 'AssetsSubProcEnrollP12Profile');
+    await complete(sub, 'Task_CertificateData', 'operator', { commonName: 'deleted.corp.example.com', nextAction: 'next' });
+    await complete(sub, 'Task_Password', 'operator', { passwordConfirmed: true });
+    await waitForUserTask(engine.api, { processInstanceKey: sub, state: 'CREATED', elementId: 'Task_ConfirmInstallation' });
+    const linkId = String((await waitForVariables(engine.api, sub, ['secretLinkId'])).secretLinkId);
+    const certId = await certificateOf(asset.id);
+    const cert = await getCertificate(pool, certId);
+    expect(cert.state).to.equal('Valid');
+    const requestId = (await pool.query<{ id: number }>('SELECT id FROM requests WHERE certificate_id = $1', [certId])).rows[0]!.id;
+
+    const api = await testApi();
+    const deleted = await fetch(`${api.base}/api/requests/${requestId}`, { method: 'DELETE', headers: api.basic('operator') });
+    expect(deleted.status, await deleted.text()).to.equal(204);
+    await waitForProcessInstanceState(engine.api, pik, 'CANCELED', { timeoutMs: 60_000 });
+    await waitForProcessInstanceState(engine.api, sub, 'CANCELED', { timeoutMs: 60_000 });
+    expect((await getCertificate(pool, certId)).state).to.equal('Cessation of operation');
+    expect(await ca.status(cert.serial!)).to.include({ status: 'revoked', reason: 'cessationOfOperation' });
+    const crl = await openssl(['crl', '-in', tmpFile('crl.pem', (await ca.currentCrl()).pem), '-noout', '-text']);
+    expect(crl.out.toUpperCase().replace(/[^0-9A-Z\n ]/g, '')).to.contain(cert.serial!.toUpperCase()).and.contain('CESSATION OF OPERATION');
+    const history = await auditHistory(pool, 'certificate', certId);
+    expect(history.pop()).to.include({ toState: 'Cessation of operation', actor: 'operator' });
+    expect((await fetch(`${api.base}/api/secret-links/${linkId}`, { method: 'POST', headers: api.basic('operator') })).status, 'the link of a deleted request').to.equal(410);
+  });
+
   /** The facts the approver's form shows ("Approve request" of the approval under `sub`), as label: value lines. */
   async function approverFacts(sub: string) {
     const approval = await child(sub, 'AssetsProcApproval');
