@@ -174,11 +174,26 @@ describe('Console in a browser: find, object page, requests, certificates, one-t
     await button.waitFor();
     await screenshot(page, 'requests');
     await button.click();
+    // A lock request creates no certificate: the dialog says nothing of revoking one (issue 18.3).
+    expect(await page.getByRole('dialog').getByText('Its certificate ends too').count()).to.equal(0);
     await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByText(`Request ${request.id} was deleted`).waitFor();
     await button.waitFor({ state: 'detached' });
     const { rows } = await t.db.pool.query('SELECT 1 FROM requests WHERE id = $1', [request.id]);
     expect(rows).to.have.length(0);
+  });
+
+  it('when an operator is about to delete an enrollment request, then the dialog says its certificate ends too, revoked if issued already; Cancel deletes nothing (issue 18.3)', async () => {
+    const profile = await aProfile(t.db.pool, { protocol: 'P12' });
+    const request = await createRequest(t.db.pool, { type: 'enrollment', useCase: 'AssetsProcEnrollProfile', requester: 'operator', profileId: profile.id }, actor);
+    await transitionRequest(t.db.pool, request.id, 'Requested', actor);
+    const page = await open('/console/requests', 'operator');
+    const button = page.getByRole('button', { name: `Delete request ${request.id}` });
+    await button.waitFor();
+    await button.click();
+    await page.getByRole('dialog').getByText('revoked at the CA if it was issued already').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel', exact: true }).click();
+    expect((await t.db.pool.query('SELECT 1 FROM requests WHERE id = $1', [request.id])).rows).to.have.length(1);
   });
 
   it('when a non-admin signs in, then there is no admin page for them and the admin API answers 403 to their calls', async () => {

@@ -66,6 +66,11 @@ export function RequestsPage() {
           <p>
             The {String(deleting.row.type)} request by {String(deleting.row.requester)} is removed and its process cancelled; nobody can decide it afterwards.
           </p>
+          {deleting.row.type === 'enrollment' && (
+            <p>
+              Its certificate ends too: rejected if not issued yet; revoked at the CA if it was issued already (a P12 whose installation is not confirmed yet), which cannot be undone.
+            </p>
+          )}
           {error && <ErrorNotice title="Not deleted" error={error} />}
         </Modal>
       )}
