@@ -101,7 +101,7 @@ export function RequestCsrUpload({ requestId, onUploaded }: { requestId: number;
   }
   return (
     <Stack gap={3}>
-      <p>This enrollment waits for its certificate signing request.</p>
+      {!uploaded && <p>This enrollment waits for its certificate signing request.</p>}
       {s.refusal && !uploaded && <Notice kind="warning" title="The CA refused the last CSR" text={s.refusal} />}
       <CsrUpload
         requestId={requestId}
