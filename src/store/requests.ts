@@ -8,7 +8,7 @@ import { recordAudit } from './audit';
 import type { CaConnector } from '../ca/connector';
 import type { RevocationReason } from '../ca/revocation';
 import { certificateMachine, requestMachine, type RequestState, type RevocationState } from '../domain/states';
-import { atomically, type Queryable } from './db';
+import { atomically, isPool, type Queryable } from './db';
 import { STATE_OF_CRL_REASON } from './ca-reconcile';
 import { searchTable } from './search';
 import { withdrawSecretLinks } from './secret-links';
@@ -201,7 +201,7 @@ export async function deleteRequest(
 ): Promise<WorkplaceRequest> {
   const key = parseInput(objectId, id, 'request id');
   const c = parseInput(transitionContext, ctx, 'transition context');
-  return atomically(q, async (tx) => {
+  const attempt = () => atomically(q, async (tx) => {
     // Locked first: a decision arriving now waits for this deletion, or this one sees it (issue 15.6).
     await tx.query('SELECT 1 FROM requests WHERE id = $1 FOR UPDATE', [key]);
     const r = await getRequest(tx, key);
@@ -227,7 +227,19 @@ export async function deleteRequest(
     await cancelProcess?.(r);
     return r;
   });
+  try {
+    return await attempt();
+  } catch (err) {
+    // P10 issuance and ACME/SCEP registration lock the certificate, then the request; decisions and
+    // this deletion the request first. When an issuance completes the request at this very moment,
+    // PostgreSQL ends one of the two (nothing is half done, the engine's cancel has not run): ours
+    // is tried again once, and then finds the request completed (409) instead of answering 500.
+    if (isPool(q) && (err as { code?: unknown }).code === DEADLOCK_DETECTED) return attempt();
+    throw err;
+  }
 }
+
+const DEADLOCK_DETECTED = '40P01';
 
 /**
  * The certificate a deleted enrollment had issued (P12 without approval: the request stays

@@ -153,6 +153,44 @@ describe('P12 without approval: Delete request after the key was generated (issu
     expect(await ca.status(e.serialNumber)).to.include({ status: 'revoked' });
   });
 
+  it('when an issuance completes the request in the other lock order at the same moment, then PostgreSQL\'s deadlock ends the deletion\'s first try and its second answers 409, not 500', async () => {
+    const e = await generated();
+    // P10 issuance and ACME/SCEP registration lock the certificate, then the request: played here
+    // on one connection that, like them, completes the request once it has both.
+    const issuing = await pool.connect();
+    try {
+      await issuing.query('BEGIN');
+      // This side must not be the one PostgreSQL ends (it checks after deadlock_timeout, 1 s on the deletion's side).
+      await issuing.query("SET LOCAL deadlock_timeout = '20s'");
+      await issuing.query('SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE', [e.certificateId]);
+      let cancelled = false;
+      const deleting = deleteRequest(pool, e.requestId, deletion, { ca, cancelProcess: async () => void (cancelled = true) }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      // The deletion holds the request and waits for the certificate.
+      for (let waited = 0; ; waited += 20) {
+        const { rows } = await pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        if (rows[0]!.n > 0) break;
+        if (waited > 5000) throw new Error('the deletion never waited for the certificate');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await issuing.query('SELECT 1 FROM requests WHERE id = $1 FOR UPDATE', [e.requestId]);
+      await transitionRequest(issuing, e.requestId, 'Completed', { actor: REQUESTER, reason: 'installation confirmed' });
+      await issuing.query('COMMIT');
+      const refused = await deleting;
+      expect(refused, 'the deletion after the deadlock').to.be.instanceOf(StateConflictError);
+      expect(cancelled, 'the process is not cancelled').to.equal(false);
+    } finally {
+      issuing.release();
+    }
+    expect((await getRequest(pool, e.requestId)).state).to.equal('Completed');
+    expect((await getCertificate(pool, e.certificateId)).state).to.equal('Valid');
+    expect(await ca.status(e.serialNumber)).to.include({ status: 'valid' });
+  });
+
   it('when the installation was confirmed first, then Delete is refused (409) and the certificate stays Valid', async () => {
     const e = await generated();
     expect((await run('enroll.complete', { requestId: e.requestId, operator: REQUESTER })).kind).to.equal('complete');
