@@ -77,7 +77,7 @@ export async function startApplication(config: Config, log: (line: string) => vo
   const lazyEngine = lazyEngineApi(config);
 
   // The workers have their own pool: a burst of jobs cannot take the API's connections (issue 17.1).
-  const mailer = createMailer(db.workerPool, transport);
+  const mailer = createMailer(db.workerPool, transport, { giveUpAfterHours: config.mail.giveUpAfterHours, log });
   // Email that could not go out when its job ran (SMTP down) is sent from the outbox later (issue 15.4).
   const outbox = startOutboxDispatcher(mailer, { intervalMs: config.mail.retryIntervalMs, log });
   stops.push({ what: 'the mail outbox', stop: () => outbox.stop() });

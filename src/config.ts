@@ -82,6 +82,11 @@ export const MAIL_DEFAULTS = Object.freeze({
   socketTimeoutMs: 15_000,
   /** How often email waiting in the outbox (SMTP was down) is tried again. */
   retryIntervalMs: 30_000,
+  /**
+   * How long email that keeps failing for a passing reason (server down, timeout, 4xx) is retried
+   * before the outbox gives it up; a permanent refusal (5xx) is given up at once.
+   */
+  giveUpAfterHours: 72,
 });
 
 /** Defaults of the job workers' settings; `registerWorkers` (workers/register.ts) falls back to them. */
@@ -158,6 +163,11 @@ const schema = z.object({
   SMTP_SOCKET_TIMEOUT_MS: millis(600_000).min(100).default(MAIL_DEFAULTS.socketTimeoutMs),
   /** How often email that could not be sent when its job ran (SMTP down) is tried again from the outbox. Default 30000 ms. */
   MAIL_RETRY_INTERVAL_MS: millis(3_600_000).min(100).default(MAIL_DEFAULTS.retryIntervalMs),
+  /**
+   * Email that still cannot be sent this long after it was written (SMTP down, timeouts, 4xx) is
+   * given up: no more retries, a log line, listed by `npm run mail:given-up`. Default 72 hours.
+   */
+  MAIL_GIVE_UP_AFTER_HOURS: z.coerce.number().int().min(1).max(8760).default(MAIL_DEFAULTS.giveUpAfterHours),
 
   /**
    * Jobs of one type a worker holds at once (Zeebe's maxJobsToActivate). A job uses at most one
@@ -296,7 +306,7 @@ export interface Config {
     statementTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
   };
-  mail: { smtpUrl?: string; from: string; captureDir: string; connectionTimeoutMs: number; greetingTimeoutMs: number; socketTimeoutMs: number; retryIntervalMs: number };
+  mail: { smtpUrl?: string; from: string; captureDir: string; connectionTimeoutMs: number; greetingTimeoutMs: number; socketTimeoutMs: number; retryIntervalMs: number; giveUpAfterHours: number };
   workers: { maxJobsActive: number; caCallTimeoutMs: number };
   api: { port: number; publicUrl: string; trustProxy?: TrustProxy; signInCacheMs: number };
   camunda: {
@@ -379,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       greetingTimeoutMs: c.SMTP_GREETING_TIMEOUT_MS,
       socketTimeoutMs: c.SMTP_SOCKET_TIMEOUT_MS,
       retryIntervalMs: c.MAIL_RETRY_INTERVAL_MS,
+      giveUpAfterHours: c.MAIL_GIVE_UP_AFTER_HOURS,
     },
     workers: { maxJobsActive: c.WORKER_MAX_JOBS_ACTIVE, caCallTimeoutMs: c.CA_CALL_TIMEOUT_MS },
     api: { port: c.PORT, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''), trustProxy: c.TRUST_PROXY, signInCacheMs: c.SIGN_IN_CACHE_SECONDS * 1000 },

@@ -17,9 +17,16 @@
  * same delivery for callers that must know.
  * Only if the database is lost between the SMTP server's acceptance and the record of it does a
  * later delivery (after the lease) send again — with the same Message-ID, so it can be recognised.
+ *
+ * Retries end: a message the server refuses for good (a 5xx answer to its envelope or data, e.g.
+ * 550 mailbox unavailable) is given up at its first refusal, and one that keeps failing for a
+ * passing reason (server down, timeout, 4xx) once it is older than MAIL_GIVE_UP_AFTER_HOURS.
+ * A given-up message is marked (`given_up_at`, with `last_error`), logged once, never sent again,
+ * and listed by `npm run mail:given-up`.
  */
 import crypto from 'node:crypto';
 import type { Pool } from 'pg';
+import { MAIL_DEFAULTS } from '../config';
 import { renderMail, type TemplateName } from './templates';
 import type { MailTransport } from './transport';
 
@@ -33,9 +40,70 @@ export interface Mailer {
   enqueue(effectKey: string, template: TemplateName, to: string[], data: Record<string, unknown>): Promise<{ sent: boolean; queued: boolean; messageId: string }>;
   /**
    * Sends the messages waiting in the outbox (oldest first, at most `limit`); stops at the first
-   * failed send (the server is likely down for the others too). Returns how many went out.
+   * failed send (the server is likely down for the others too), but not at a permanent refusal of
+   * one message (the server answers). Returns how many went out, failed and were given up.
    */
-  deliverPending(limit?: number): Promise<{ sent: number; failed: number }>;
+  deliverPending(limit?: number): Promise<{ sent: number; failed: number; givenUp: number }>;
+}
+
+export interface MailerOptions {
+  /** Age after which a message that still fails for a passing reason is given up (MAIL_GIVE_UP_AFTER_HOURS). */
+  giveUpAfterHours?: number;
+  /** Where the one line per given-up message goes. */
+  log?: (line: string) => void;
+}
+
+/** A message the outbox gave up: it will not be sent. */
+export class MailGivenUpError extends Error {
+  constructor(
+    message: string,
+    /** The SMTP server refused this message for good (the server itself answers). */
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'MailGivenUpError';
+  }
+}
+
+/**
+ * A refusal of this message by the server that a retry will not change: a 5xx answer to MAIL
+ * FROM, RCPT TO or DATA. Not a 5xx to AUTH (a configuration fault that every message shares).
+ */
+export function isPermanentRefusal(err: unknown): boolean {
+  const e = err as { code?: unknown; responseCode?: unknown };
+  return (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+}
+
+export interface GivenUpMail {
+  effectKey: string;
+  template: string;
+  recipients: string[];
+  subject: string;
+  messageId: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  givenUpAt: Date;
+}
+
+/** The messages the outbox gave up, newest first. */
+export async function listGivenUpMail(pool: Pool, limit = 200): Promise<GivenUpMail[]> {
+  const { rows } = await pool.query<{ effect_key: string; template: string; recipients: string[]; subject: string; message_id: string; attempts: number; last_error: string | null; created_at: Date; given_up_at: Date }>(
+    `SELECT effect_key, template, recipients, subject, message_id, attempts, last_error, created_at, given_up_at
+       FROM mail_outbox WHERE given_up_at IS NOT NULL ORDER BY given_up_at DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    effectKey: r.effect_key,
+    template: r.template,
+    recipients: r.recipients,
+    subject: r.subject,
+    messageId: r.message_id,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    givenUpAt: r.given_up_at,
+  }));
 }
 
 interface OutboxRow {
@@ -46,13 +114,16 @@ interface OutboxRow {
   body_html: string | null;
   message_id: string;
   sent_at: Date | null;
+  given_up_at: Date | null;
 }
 
 /** Time beyond the transport's own timeouts before another delivery may take over a send. */
 const LEASE_MARGIN_MS = 5_000;
 
-export function createMailer(pool: Pool, transport: MailTransport): Mailer {
+export function createMailer(pool: Pool, transport: MailTransport, options: MailerOptions = {}): Mailer {
   const leaseMs = transport.sendTimeoutMs + LEASE_MARGIN_MS;
+  const giveUpAfterHours = options.giveUpAfterHours ?? MAIL_DEFAULTS.giveUpAfterHours;
+  const log = options.log ?? ((line: string) => console.log(line));
 
   /** 1. The message, committed before anything is sent; the first delivery's content is the one. */
   async function write(effectKey: string, template: TemplateName, to: string[], data: Record<string, unknown>): Promise<void> {
@@ -74,16 +145,18 @@ export function createMailer(pool: Pool, transport: MailTransport): Mailer {
     // 2. The lease: only one delivery talks to SMTP about this message at a time.
     const claimed = await pool.query<OutboxRow>(
       `UPDATE mail_outbox SET sending_until = now() + $2 * interval '1 millisecond', attempts = attempts + 1
-        WHERE effect_key = $1 AND ($3::text IS NULL OR template = $3) AND sent_at IS NULL AND (sending_until IS NULL OR sending_until < now())
+        WHERE effect_key = $1 AND ($3::text IS NULL OR template = $3) AND sent_at IS NULL AND given_up_at IS NULL
+          AND (sending_until IS NULL OR sending_until < now())
         RETURNING template, recipients, subject, body_text, body_html, message_id, sent_at`,
       [effectKey, leaseMs, template ?? null],
     );
     const row = claimed.rows[0];
     if (!row) {
-      const { rows } = await pool.query<OutboxRow>('SELECT template, message_id, sent_at FROM mail_outbox WHERE effect_key = $1', [effectKey]);
+      const { rows } = await pool.query<OutboxRow>('SELECT template, message_id, sent_at, given_up_at FROM mail_outbox WHERE effect_key = $1', [effectKey]);
       const existing = rows[0];
       if (!existing) throw new Error(`email ${effectKey} vanished from the outbox`);
       if (template !== undefined && existing.template !== template) throw new Error(`effect key ${effectKey} was used for the email '${existing.template}', not '${template}'`);
+      if (existing.given_up_at) throw new MailGivenUpError(`email ${effectKey} (${existing.message_id}) was given up; it is not sent`, false);
       return { sent: false, busy: !existing.sent_at, messageId: existing.message_id };
     }
 
@@ -91,9 +164,22 @@ export function createMailer(pool: Pool, transport: MailTransport): Mailer {
     try {
       await transport.send({ to: row.recipients, subject: row.subject, text: row.body_text, ...(row.body_html ? { html: row.body_html } : {}), messageId: row.message_id });
     } catch (err) {
-      await pool
-        .query('UPDATE mail_outbox SET sending_until = NULL, last_error = $2 WHERE effect_key = $1', [effectKey, String((err as Error).message ?? err).slice(0, 1000)])
+      const reason = String((err as Error).message ?? err).slice(0, 1000);
+      const permanent = isPermanentRefusal(err);
+      const recorded = await pool
+        .query<{ given_up: boolean }>(
+          `UPDATE mail_outbox SET sending_until = NULL, last_error = $2,
+                  given_up_at = CASE WHEN $3 OR created_at < now() - $4 * interval '1 hour' THEN now() END
+            WHERE effect_key = $1 RETURNING given_up_at IS NOT NULL AS given_up`,
+          [effectKey, reason, permanent, giveUpAfterHours],
+        )
         .catch(() => undefined); // the lease then runs out on its own
+      if (recorded?.rows[0]?.given_up) {
+        // One line per message, for the operator: who, what, which message, why — never the body.
+        const why = permanent ? 'the SMTP server refused it for good' : `not sent within MAIL_GIVE_UP_AFTER_HOURS (${giveUpAfterHours} h)`;
+        log(`[mail] gave up email ${row.message_id} (${row.template}, "${row.subject}") to ${row.recipients.join(', ')}: ${why}: ${reason}`);
+        throw new MailGivenUpError(`email ${effectKey} given up: ${why}: ${reason}`, permanent);
+      }
       throw err;
     }
 
@@ -116,25 +202,35 @@ export function createMailer(pool: Pool, transport: MailTransport): Mailer {
         return { sent: r.sent, queued: r.busy, messageId: r.messageId };
       } catch (err) {
         if (/vanished|was used for/.test((err as Error).message)) throw err;
+        if (err instanceof MailGivenUpError) {
+          const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM mail_outbox WHERE effect_key = $1', [effectKey]);
+          return { sent: false, queued: false, messageId: rows[0]?.message_id ?? '' };
+        }
         const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM mail_outbox WHERE effect_key = $1', [effectKey]);
         return { sent: false, queued: true, messageId: rows[0]?.message_id ?? '' };
       }
     },
     async deliverPending(limit = 50) {
       const { rows } = await pool.query<{ effect_key: string }>(
-        `SELECT effect_key FROM mail_outbox WHERE sent_at IS NULL AND (sending_until IS NULL OR sending_until < now())
+        `SELECT effect_key FROM mail_outbox WHERE sent_at IS NULL AND given_up_at IS NULL AND (sending_until IS NULL OR sending_until < now())
           ORDER BY attempts, created_at LIMIT $1`, // one that keeps failing goes behind the others
         [limit],
       );
       let sent = 0;
+      let givenUp = 0;
       for (const { effect_key } of rows) {
         try {
           if ((await deliver(effect_key, undefined)).sent) sent++;
-        } catch {
-          return { sent, failed: 1 };
+        } catch (err) {
+          // The server answered and refused this one message: the others may still go out.
+          if (err instanceof MailGivenUpError && err.permanent) {
+            givenUp++;
+            continue;
+          }
+          return { sent, failed: 1, givenUp: givenUp + (err instanceof MailGivenUpError ? 1 : 0) };
         }
       }
-      return { sent, failed: 0 };
+      return { sent, failed: 0, givenUp };
     },
   };
 }

@@ -5,13 +5,13 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Pool } from 'pg';
-import { createMailer } from '../../src/mail/mailer';
+import { createMailer, listGivenUpMail } from '../../src/mail/mailer';
 import { createPool } from '../../src/store/db';
 import { createMailTransport } from '../../src/mail/transport';
 import { renderMail } from '../../src/mail/templates';
 import { listMigrations, migrate, MIGRATIONS_DIR } from '../../src/store/migrate';
 import { testDatabase, withEmptyDatabase, type TestDatabase } from '../support/database';
-import { testSmtp, type TestSmtp } from '../support/smtp';
+import { REFUSED_DOMAIN, testSmtp, type TestSmtp } from '../support/smtp';
 
 const rejected = {
   requestId: 41,
@@ -143,6 +143,114 @@ describe('mailer', () => {
       const got = await smtp.waitFor((m) => m.subject.includes('request 4105'));
       expect(got.raw).to.contain(`Message-ID: ${first.messageId}`);
       expect((await mailer.sendOnce(key, 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4105 })).messageId).to.equal(first.messageId);
+    });
+  });
+
+  describe('giving up (review of issue 15.4: no email is retried forever unseen)', () => {
+    const DOWN = 'smtp://127.0.0.1:1';
+    const transport = (url: string) => createMailTransport({ smtpUrl: url, from: 'pki@example.test', captureDir: '/unused', connectionTimeoutMs: 1000, greetingTimeoutMs: 1000, socketTimeoutMs: 2000 });
+    const row = async (p: Pool, key: string) =>
+      (await p.query<{ attempts: number; given_up_at: Date | null; sent_at: Date | null; last_error: string | null }>('SELECT attempts, given_up_at, sent_at, last_error FROM mail_outbox WHERE effect_key = $1', [key])).rows[0]!;
+    /** A fresh, migrated database: the dispatcher's rounds see only this test's messages. */
+    const withOutbox = (work: (p: Pool) => Promise<void>) =>
+      withEmptyDatabase(async (p) => {
+        await migrate(p, MIGRATIONS_DIR);
+        await work(p);
+      });
+
+    it('when the SMTP server refuses the recipient with 550, then the email is given up after one try, logged once without its body, listed, and the next one in the outbox still goes out', async () => {
+      await withOutbox(async (p) => {
+        const lines: string[] = [];
+        const mailer = createMailer(p, transport(smtp.url), { log: (l) => lines.push(l) });
+        const refused = `nobody-${Date.now()}@${REFUSED_DOMAIN}`;
+        const r = await mailer.enqueue('job-550', 'request-rejected', [refused], { ...rejected, requestId: 4201 });
+        expect(r).to.include({ sent: false, queued: false });
+        const given = await row(p, 'job-550');
+        expect(given.attempts, 'tried once').to.equal(1);
+        expect(given.given_up_at).to.be.instanceOf(Date);
+        expect(given.last_error).to.match(/550/);
+
+        // Written while the server was down: a refused message, then a good one behind it.
+        const down = createMailer(p, transport(DOWN), { log: () => undefined });
+        await down.enqueue('job-550-queued', 'request-rejected', [refused], { ...rejected, requestId: 4206 });
+        await down.enqueue('job-after-550', 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4202 });
+        expect(await mailer.deliverPending(), 'the refusal does not stop the round').to.deep.equal({ sent: 1, failed: 0, givenUp: 1 });
+        await smtp.waitFor((m) => m.subject.includes('request 4202'));
+        expect(await mailer.deliverPending(), 'nothing is tried again').to.deep.equal({ sent: 0, failed: 0, givenUp: 0 });
+        expect((await row(p, 'job-550')).attempts).to.equal(1);
+        expect((await row(p, 'job-550-queued')).given_up_at).to.be.instanceOf(Date);
+
+        expect(lines, lines.join('\n')).to.have.length(2);
+        expect(lines[0]).to.contain(r.messageId).and.contain('request-rejected').and.contain(refused).and.match(/refused it for good/).and.match(/550/);
+        expect(lines[0]).not.to.contain('DNS name');
+        const listed = await listGivenUpMail(p);
+        expect(listed.map((m) => m.effectKey).sort()).to.deep.equal(['job-550', 'job-550-queued']);
+        expect(listed.find((m) => m.effectKey === 'job-550')).to.include({ messageId: r.messageId, template: 'request-rejected' });
+        // A redelivered mail job does not try it again.
+        expect(await mailer.enqueue('job-550', 'request-rejected', [refused], { ...rejected, requestId: 4201 })).to.deep.equal({ sent: false, queued: false, messageId: r.messageId });
+        expect((await row(p, 'job-550')).attempts).to.equal(1);
+      });
+    });
+
+    it('when the SMTP server cannot be reached and the email is older than the give-up age, then it is given up, logged and listed, and not sent when the server is back', async () => {
+      await withOutbox(async (p) => {
+        const lines: string[] = [];
+        const down = createMailer(p, transport(DOWN), { giveUpAfterHours: 2, log: (l) => lines.push(l) });
+        const r = await down.enqueue('job-old', 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4203 });
+        expect(r).to.include({ sent: false, queued: true });
+        expect((await row(p, 'job-old')).given_up_at, 'young: not given up').to.equal(null);
+        await p.query(`UPDATE mail_outbox SET created_at = now() - interval '3 hours' WHERE effect_key = 'job-old'`);
+
+        expect(await down.deliverPending()).to.deep.equal({ sent: 0, failed: 1, givenUp: 1 });
+        const given = await row(p, 'job-old');
+        expect(given.given_up_at).to.be.instanceOf(Date);
+        expect(given.last_error).to.match(/ECONNREFUSED|connect/i);
+        expect(lines, lines.join('\n')).to.have.length(1);
+        expect(lines[0]).to.contain(r.messageId).and.contain('agent1@example.test').and.contain('MAIL_GIVE_UP_AFTER_HOURS (2 h)');
+        expect((await listGivenUpMail(p)).map((m) => m.effectKey)).to.deep.equal(['job-old']);
+
+        const up = createMailer(p, transport(smtp.url), { giveUpAfterHours: 2, log: (l) => lines.push(l) });
+        expect(await up.deliverPending()).to.deep.equal({ sent: 0, failed: 0, givenUp: 0 });
+        await new Promise((res) => setTimeout(res, 300));
+        expect(smtp.inbox.filter((m) => m.subject.includes('request 4203'))).to.have.length(0);
+      });
+    });
+
+    it('when the SMTP server cannot be reached and the email is younger than the give-up age, then it keeps being retried and goes out when the server is back', async () => {
+      await withOutbox(async (p) => {
+        const lines: string[] = [];
+        const down = createMailer(p, transport(DOWN), { giveUpAfterHours: 2, log: (l) => lines.push(l) });
+        await down.enqueue('job-young', 'request-rejected', ['agent1@example.test'], { ...rejected, requestId: 4204 });
+        await p.query(`UPDATE mail_outbox SET created_at = now() - interval '110 minutes' WHERE effect_key = 'job-young'`);
+        expect(await down.deliverPending()).to.deep.equal({ sent: 0, failed: 1, givenUp: 0 });
+        expect(await down.deliverPending()).to.deep.equal({ sent: 0, failed: 1, givenUp: 0 });
+        expect(await row(p, 'job-young')).to.include({ attempts: 3, given_up_at: null });
+        expect(lines).to.deep.equal([]);
+
+        const up = createMailer(p, transport(smtp.url), { giveUpAfterHours: 2, log: (l) => lines.push(l) });
+        expect(await up.deliverPending()).to.deep.equal({ sent: 1, failed: 0, givenUp: 0 });
+        await smtp.waitFor((m) => m.subject.includes('request 4204'));
+        expect(await listGivenUpMail(p)).to.deep.equal([]);
+      });
+    });
+
+    it('when an old email is sent at its first try, then it is sent, not given up, and nothing is logged', async () => {
+      await withOutbox(async (p) => {
+        const lines: string[] = [];
+        const mailer = createMailer(p, transport(smtp.url), { giveUpAfterHours: 1, log: (l) => lines.push(l) });
+        // Written long ago (e.g. a queue that waited) but never tried: age alone gives nothing up.
+        await p.query(
+          `INSERT INTO mail_outbox (effect_key, template, recipients, subject, body_text, message_id, created_at)
+           VALUES ('job-ok', 'request-rejected', ARRAY['agent1@example.test'], 'Old but fine (request 4205)', 'hello', '<ok-4205@workplace-pki>', now() - interval '5 hours')`,
+        );
+        expect(await mailer.deliverPending()).to.deep.equal({ sent: 1, failed: 0, givenUp: 0 });
+        await smtp.waitFor((m) => m.subject.includes('request 4205'));
+        const sent = await row(p, 'job-ok');
+        expect(sent.sent_at).to.be.instanceOf(Date);
+        expect(sent.given_up_at).to.equal(null);
+        expect(lines).to.deep.equal([]);
+        expect(await listGivenUpMail(p)).to.deep.equal([]);
+      });
     });
   });
 

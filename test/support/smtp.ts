@@ -1,6 +1,7 @@
 /**
  * A real SMTP server (npm `smtp-server`) on a free loopback port, started once per run; every
  * message received is parsed with `mailparser` and kept in an inbox that tests read.
+ * Recipients at `REFUSED_DOMAIN` are refused for good (550), as a server refuses an unknown mailbox.
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -25,6 +26,9 @@ export interface TestSmtp {
 
 let pending: Promise<TestSmtp> | undefined;
 
+/** The server answers RCPT TO for any address at this domain with 550 (mailbox unavailable). */
+export const REFUSED_DOMAIN = 'refused.example.test';
+
 function addresses(a: ParsedMail['to']): string[] {
   const list = a === undefined ? [] : Array.isArray(a) ? a : [a];
   return list.flatMap((x) => x.value.map((v) => v.address ?? '')).filter((x) => x !== '');
@@ -36,6 +40,12 @@ async function start(): Promise<TestSmtp> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address.toLowerCase().endsWith(`@${REFUSED_DOMAIN}`)) {
+        return callback(Object.assign(new Error(`5.1.1 <${address.address}>: mailbox unavailable`), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

@@ -58,6 +58,12 @@ describe('config: faults (issue 15)', () => {
     expect(c.workers.caCallTimeoutMs).to.equal(20_000);
   });
 
+  it('when nothing is set, then email that cannot be sent is given up after 72 hours; MAIL_GIVE_UP_AFTER_HOURS sets it and a bad value is refused naming it', () => {
+    expect(loadConfig(base).mail.giveUpAfterHours).to.equal(72);
+    expect(loadConfig({ ...base, MAIL_GIVE_UP_AFTER_HOURS: '24' }).mail.giveUpAfterHours).to.equal(24);
+    expect(() => loadConfig({ ...base, MAIL_GIVE_UP_AFTER_HOURS: '0' })).to.throw(ConfigError, /MAIL_GIVE_UP_AFTER_HOURS/);
+  });
+
   it('when a CA call may outlast the job timeout, then the start is refused naming the variable', () => {
     expect(loadConfig({ ...base, CA_CALL_TIMEOUT_MS: '5000', MAIL_RETRY_INTERVAL_MS: '1000' })).to.deep.include({ workers: { maxJobsActive: 8, caCallTimeoutMs: 5000 } });
     expect(() => loadConfig({ ...base, CA_CALL_TIMEOUT_MS: '30000' })).to.throw(ConfigError, /CA_CALL_TIMEOUT_MS: 30000 must be less than the job timeout/);
