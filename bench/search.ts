@@ -1,12 +1,12 @@
 /**
- * The store's object search over many certificates (issue 14), run on demand with
+ * The store's object search over many certificates and assets (issue 14), run on demand with
  * `npm run bench:search` (bench:e2e runs it too); not a test, and no engine needed.
  *
  * In a throwaway database on the test server (DATABASE_URL's, else 127.0.0.1:5432, else an
  * embedded PostgreSQL), migrated without the search indexes (SEARCH_INDEX_MIGRATIONS), it
- * bulk-inserts BENCH_SEARCH_CERTIFICATES (100,000) certificates with SQL, times the same search
- * the API's `GET /api/certificates?state=&text=` runs (searchCertificates: the page and its
- * total), then applies the remaining migrations and times it again: before and after the indexes.
+ * bulk-inserts BENCH_SEARCH_CERTIFICATES (100,000) certificates and as many assets with SQL, times
+ * the same searches the API's `GET /api/certificates?state=&text=` and `GET /api/assets?…` run
+ * (searchCertificates, searchAssets: the page and its total), then applies the remaining migrations and times it again: before and after the indexes.
  * Output: a table and bench/results/search-latest.json. The database is dropped at the end.
  */
 import fs from 'node:fs';
@@ -14,6 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { searchCertificates } from '../src/store/certificates';
+import { searchAssets } from '../src/store/assets';
+import type { Queryable } from '../src/store/db';
+import type { SearchParams } from '../src/store/validate';
 import { listMigrations, migrate, MIGRATIONS_DIR } from '../src/store/migrate';
 import { runCleanups } from '../test/support/lifecycle';
 import { withEmptyDatabase } from '../test/support/database';
@@ -21,7 +24,7 @@ import { summary } from './task-driver';
 
 const RESULTS = path.join(__dirname, 'results');
 /** Migrations that exist for the search (the "after" side): the "before" database has every other one. */
-export const SEARCH_INDEX_MIGRATIONS = ['111_certificate_search_indexes'];
+export const SEARCH_INDEX_MIGRATIONS = ['111_certificate_search_indexes', '145_object_search_indexes'];
 const RUNS = Number(process.env.BENCH_SEARCH_RUNS ?? 40);
 
 /**
@@ -46,6 +49,20 @@ export const SEARCH_CASES = [
   { name: 'state (rare: Certificate hold)', params: { state: 'Certificate hold' } },
   { name: 'state + text', params: { state: 'Valid', text: 'host-0424' } },
 ] as const;
+
+/** The same kinds of search over assets (one collection of the others migration 145 indexes). */
+export const ASSET_SEARCH_CASES = [
+  { name: 'assets: text (one asset)', params: { text: 'asset-004242.' } },
+  { name: 'assets: text (no match)', params: { text: 'nowhere-xyz' } },
+  { name: 'assets: state (rare: Pending)', params: { state: 'Pending' } },
+  { name: 'assets: state + text', params: { state: 'Active', text: 'asset-00424' } },
+] as const;
+
+type Search = (q: Queryable, params: SearchParams) => Promise<{ total: number }>;
+const SEARCHES: Array<{ name: string; params: SearchParams; search: Search }> = [
+  ...SEARCH_CASES.map((c) => ({ ...c, search: searchCertificates })),
+  ...ASSET_SEARCH_CASES.map((c) => ({ ...c, search: searchAssets })),
+];
 
 export interface SearchTiming {
   name: string;
@@ -84,15 +101,28 @@ export async function fillCertificates(pool: Pool, count: number): Promise<numbe
   return count;
 }
 
+/** Inserts `count` assets (one SQL statement; 1 in 100 Pending, 1 in 10 Inactive) and ANALYZEs. */
+export async function fillAssets(pool: Pool, count: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO assets (name, description, dns_names, common_name, state)
+     SELECT 'asset-' || lpad(i::text, 6, '0'), 'Server in rack ' || (i % 500) || ' of the example data centre',
+            ARRAY['asset-' || lpad(i::text, 6, '0') || '.corp.example.com'], 'asset-' || lpad(i::text, 6, '0') || '.corp.example.com',
+            CASE WHEN i % 100 = 0 THEN 'Pending' WHEN i % 10 = 0 THEN 'Inactive' ELSE 'Active' END
+     FROM generate_series(1, $1::int) AS i`,
+    [count],
+  );
+  await pool.query('VACUUM ANALYZE assets');
+}
+
 /** Times each search case `runs` times with the API's search function; p50/p95 in ms. */
 export async function timeSearches(pool: Pool, runs = RUNS): Promise<SearchTiming[]> {
   const out: SearchTiming[] = [];
-  for (const c of SEARCH_CASES) {
+  for (const c of SEARCHES) {
     const ms: number[] = [];
     let total = 0;
     for (let i = 0; i < runs + 2; i++) {
       const t0 = performance.now();
-      const page = await searchCertificates(pool, c.params);
+      const page = await c.search(pool, c.params);
       // The first two warm the cache and the connection, as a console user's second search would.
       if (i >= 2) ms.push(performance.now() - t0);
       total = page.total;
@@ -124,23 +154,25 @@ export async function searchBeforeAndAfter(count: number, log: (line: string) =>
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    log(`  filling ${count.toLocaleString('en-US')} certificates …`);
+    log(`  filling ${count.toLocaleString('en-US')} certificates and as many assets …`);
     const t0 = performance.now();
     await fillCertificates(pool, count);
+    await fillAssets(pool, count);
     log(`    in ${Math.round((performance.now() - t0) / 1000)} s; timing without the search indexes …`);
     const before = await timeSearches(pool);
     await migrate(pool, MIGRATIONS_DIR);
     await pool.query('VACUUM ANALYZE certificates');
+    await pool.query('VACUUM ANALYZE assets');
     log('  timing with them …');
     const after = await timeSearches(pool);
     const plansAfter: Record<string, string> = {};
-    for (const c of SEARCH_CASES) plansAfter[c.name] = await plan(pool, c.params);
+    for (const c of SEARCHES) plansAfter[c.name] = await plan(pool, c.search, c.params);
     return { date: new Date().toISOString(), certificates: count, runs: RUNS, before, after, plansAfter };
   });
 }
 
 /** The scan nodes of the page query's plan (the count's is alike), e.g. "Bitmap Index Scan on certificates_subject_trgm". */
-async function plan(pool: Pool, params: { state?: string; text?: string }): Promise<string> {
+async function plan(pool: Pool, search: Search, params: SearchParams): Promise<string> {
   const seen: string[] = [];
   const spy = { query: async (sql: string, values?: unknown[]) => {
     if (/LIMIT/.test(sql)) {
@@ -149,13 +181,13 @@ async function plan(pool: Pool, params: { state?: string; text?: string }): Prom
     }
     return pool.query(sql, values);
   } };
-  await searchCertificates(spy as unknown as Pool, params);
+  await search(spy as unknown as Pool, params);
   return [...new Set(seen)].join('; ');
 }
 
 export function printSearch(r: SearchReport): void {
   const pad = (s: unknown, w: number) => String(s).padStart(w);
-  console.log(`\n  object search, ${r.certificates.toLocaleString('en-US')} certificates, ${r.runs} runs each (ms; before → after the search indexes)`);
+  console.log(`\n  object search, ${r.certificates.toLocaleString('en-US')} certificates and as many assets, ${r.runs} runs each (ms; before → after the search indexes)`);
   console.log(`  ${'search'.padEnd(32)} ${pad('matches', 8)} ${pad('p50 before', 11)} ${pad('p95 before', 11)} ${pad('p50 after', 10)} ${pad('p95 after', 10)}`);
   for (const b of r.before) {
     const a = r.after.find((x) => x.name === b.name)!;
