@@ -25,6 +25,7 @@ import type { Queryable } from '../store/db';
 import { getRequest } from '../store/requests';
 import { objectId, parseInput } from '../store/validate';
 import { callerOf } from './auth';
+import { refusalIn } from './process-refusal';
 import type { Caller } from './identity';
 
 export interface ConsoleRouteDeps {
@@ -65,21 +66,6 @@ function userTaskName(processId: string | undefined, elementId: string): string 
 function isFor(caller: Caller, task: { assignee?: string; candidateGroups: string[] }): boolean {
   if (task.assignee) return task.assignee === caller.username;
   return task.candidateGroups.length === 0 || task.candidateGroups.some((g) => caller.groups.includes(g));
-}
-
-/**
- * The refusal a use case ended with (issue 18.8): its models map a refused first step's message to
- * `refusal` in the instance's own scope (a sub-process's form messages stay in its scope).
- */
-function refusalOf(rootVariables: Array<{ name: string; value: string }>): string | null {
-  const v = rootVariables.find((r) => r.name === 'refusal');
-  if (!v) return null;
-  try {
-    const parsed: unknown = JSON.parse(v.value);
-    return typeof parsed === 'string' && parsed !== '' ? parsed : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The request the use case created (enrollments: from its first step), or null while it has none. */
@@ -136,7 +122,7 @@ export function consoleRoutes({ tasklistUrl, pool, engine }: ConsoleRouteDeps): 
       processDefinitionId: self?.processDefinitionId ?? null,
       state: self?.state ?? 'STARTING',
       incidents,
-      refusal: refusalOf(rootVariables),
+      refusal: refusalIn(rootVariables),
       requestId: requestIdOf(rootVariables),
       tasks: tasks.map((t) => {
         const processId = processOf.get(t.processInstanceKey) ?? known(t.processDefinitionId);

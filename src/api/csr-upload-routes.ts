@@ -27,6 +27,7 @@ import { getRequest, type WorkplaceRequest } from '../store/requests';
 import { objectId, parseInput } from '../store/validate';
 import { basicCredentials, callerOf } from './auth';
 import type { Caller } from './identity';
+import { refusalIn } from './process-refusal';
 
 export interface CsrUploadDeps {
   pool: Queryable;
@@ -130,14 +131,7 @@ function whoMay(task: UserTaskSummary): string {
 
 /** The refusal the "Upload CSR" form shows: why the CA refused the last CSR, or null. */
 async function lastRefusal(api: EngineApi, sub: string): Promise<string | null> {
-  const v = (await api.variables(sub)).find((r) => r.name === 'refusal' && r.scopeKey === sub);
-  if (!v) return null;
-  try {
-    const parsed: unknown = JSON.parse(v.value);
-    return typeof parsed === 'string' && parsed !== '' ? parsed : null;
-  } catch {
-    return null;
-  }
+  return refusalIn((await api.variables(sub)).filter((r) => r.scopeKey === sub));
 }
 
 function unavailable(res: Response): void {
