@@ -17,7 +17,7 @@ import { getCertificate } from '../../src/store/certificates';
 import { getRequest } from '../../src/store/requests';
 import { testApi, type TestApi } from '../support/api';
 import { appEngine } from '../support/app-engine';
-import { consolePage, screenshot, signIn } from '../support/console';
+import { closePages, consolePage, screenshot, signIn } from '../support/console';
 import type { TestEngine } from '../support/engine';
 import { taskDriver } from '../support/task-driver';
 import { testCa } from '../integration/ca/support';
@@ -37,14 +37,7 @@ describe('Console in a browser with the engine: a P10 CSR uploaded as a file (is
     pool = (await testCa()).db.pool;
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      for (const [i, p] of pages.entries()) {
-        await screenshot(p, `csr-failed-${i}`).catch(() => undefined);
-        console.log(`      page ${i} ${p.url()}: ${(await p.locator('body').innerText().catch(() => '')).slice(0, 1500)}`);
-      }
-      console.log(api.logLines.slice(-30).map((l) => `      ${l}`).join('\n'));
-    }
-    for (const p of pages.splice(0)) await p.context().close();
+    await closePages(this.currentTest?.state === 'failed', pages, api.logLines, 'csr-failed');
   });
   after(async () => {
     for (const pik of started) await engine?.clients.rest.cancelProcessInstance({ processInstanceKey: pik }).catch(() => undefined);

@@ -15,7 +15,7 @@ import { addCardRelation, getCard } from '../../src/store/cards';
 import { updateOptions } from '../../src/store/options';
 import { testApi, type TestApi } from '../support/api';
 import { appEngine } from '../support/app-engine';
-import { consolePage, openInTasklist, screenshot, signIn } from '../support/console';
+import { closePages, consolePage, openInTasklist, screenshot, signIn } from '../support/console';
 import type { TestEngine } from '../support/engine';
 import { taskDriver } from '../support/task-driver';
 import { testCa } from '../integration/ca/support';
@@ -34,15 +34,7 @@ describe('Console in a browser with the engine: start a use case, follow it to T
     pool = (await testCa()).db.pool;
   });
   afterEach(async function () {
-    // A failure leaves what the browser showed and what the API answered, for the reader of the run.
-    if (this.currentTest?.state === 'failed') {
-      for (const [i, p] of pages.entries()) {
-        await screenshot(p, `failed-${i}`).catch(() => undefined);
-        console.log(`      page ${i} ${p.url()}: ${(await p.locator('body').innerText().catch(() => '')).slice(0, 1500)}`);
-      }
-      console.log(api.logLines.slice(-40).map((l) => `      ${l}`).join('\n'));
-    }
-    for (const p of pages.splice(0)) await p.context().close();
+    await closePages(this.currentTest?.state === 'failed', pages, api.logLines, 'failed');
   });
 
   const { complete, child } = taskDriver(() => engine);

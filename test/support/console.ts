@@ -73,3 +73,19 @@ export async function openInTasklist(from: Page, taskUrl: string, user: string, 
     if (Date.now() > deadline) throw new Error(`Tasklist did not show ${taskUrl} within 90 s`);
   }
 }
+
+/**
+ * After each test of a browser suite: on a failure, leaves what each page showed (a screenshot
+ * named `<prefix>-<i>` and its text) and the API's last log lines for the reader of the run; then
+ * closes the pages.
+ */
+export async function closePages(failed: boolean, pages: Page[], apiLog: readonly string[], prefix: string): Promise<void> {
+  if (failed) {
+    for (const [i, p] of pages.entries()) {
+      await screenshot(p, `${prefix}-${i}`).catch(() => undefined);
+      console.log(`      page ${i} ${p.url()}: ${(await p.locator('body').innerText().catch(() => '')).slice(0, 1500)}`);
+    }
+    console.log(apiLog.slice(-40).map((l) => `      ${l}`).join('\n'));
+  }
+  for (const p of pages.splice(0)) await p.context().close();
+}
